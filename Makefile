@@ -1,0 +1,29 @@
+# UnionHub: `make run` serves the demo, `make test` runs every check. Both are idempotent.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ENV := . scripts/env.sh;
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## Install what is missing, start PostgreSQL+PostGIS and Redis, migrate
+	@scripts/bootstrap.sh
+	@scripts/services.sh start
+	@$(ENV) DEBUG=true python manage.py migrate --no-input -v0
+
+run: setup  ## Load the demo and run web, Celery worker and beat (Ctrl-C stops them)
+	@$(ENV) DEBUG=true python manage.py load_demo
+	@$(ENV) DEBUG=true scripts/run.sh
+
+stop:  ## Stop everything `make run` started (the portal, PostgreSQL, Redis)
+	@scripts/run.sh --stop || true
+	@scripts/services.sh stop
+
+test: setup  ## Static checks, then the whole suite (browser tests and the authorization matrix included)
+	@scripts/check.sh
+	@$(ENV) pytest $(PYTEST_ARGS)
+
+bench: setup  ## Seed Ningbo-scale data (once) and print the benchmark table
+	@$(ENV) bench/run $(BENCH_ARGS)
+
+.PHONY: help setup run stop test bench

@@ -1,0 +1,65 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from unionhub.core.api.viewsets import ScopedModelViewSet
+from unionhub.core.choices import Action
+
+from ..actions import do_save_member
+from ..filtersets import MemberFilterSet
+from ..models import Member
+from ..search import name_search_q
+from .serializers import MemberSearchSerializer, MemberSerializer
+
+LIST_FIELDS = [
+    "id",
+    "member_number",
+    "name",
+    "union_id",
+    "union__name",
+    "zone_id",
+    "status",
+    "occupation",
+    "work_form",
+    "joined_on",
+    "phone_last4",
+    "id_number_masked",
+]
+
+
+class MemberViewSet(ScopedModelViewSet):
+    queryset = Member.objects.select_related("union").only(*LIST_FIELDS)
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilterSet
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        personal = {key: data.pop(key, "") for key in ("phone", "id_number")}
+        serializer.instance = do_save_member(Member(**data), actor=self.request.user, **personal)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        personal = {key: data.pop(key, "") for key in ("phone", "id_number")}
+        member = serializer.instance
+        for key, value in data.items():
+            setattr(member, key, value)
+        serializer.instance = do_save_member(member, actor=self.request.user, **personal)
+
+    @extend_schema(request=MemberSearchSerializer, responses=MemberSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        """Find members in scope by phone or ID number (POST, so they never appear in a URL) or by name."""
+        query = MemberSearchSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        members = Member.objects.restrict(request.user, Action.VIEW).select_related("union").only(*LIST_FIELDS)
+        if phone := query.validated_data.get("phone"):
+            members = members.filter(phone_hash=Member.phone_lookup(phone))
+        if id_number := query.validated_data.get("id_number"):
+            members = members.filter(id_number_hash=Member.id_number_lookup(id_number))
+        if name := query.validated_data.get("name"):
+            members = members.filter(name_search_q(name))
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

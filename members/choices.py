@@ -1,0 +1,30 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MemberStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    ACTIVE = "active", _("Active")
+    TRANSFERRED = "transferred", _("Transferred")
+    LAPSED = "lapsed", _("Lapsed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WorkForm(models.TextChoices):
+    STANDARD = "standard", _("Standard employment")
+    NEW_FORM = "new_form", _("New employment form")
+    FLEXIBLE = "flexible", _("Flexible employment")
+
+
+class Occupation(models.TextChoices):
+    DELIVERY_RIDER = "delivery_rider", _("Delivery rider")
+    COURIER = "courier", _("Courier")
+    RIDE_HAILING_DRIVER = "ride_hailing_driver", _("Ride-hailing driver")
+    TRUCK_DRIVER = "truck_driver", _("Truck driver")
+    LIVE_STREAMER = "live_streamer", _("Live streamer")
+    SANITATION_WORKER = "sanitation_worker", _("Sanitation worker")
+    FACTORY_WORKER = "factory_worker", _("Factory worker")
+    OFFICE_WORKER = "office_worker", _("Office worker")
+    TECHNICIAN = "technician", _("Technician")
+    SERVICE_WORKER = "service_worker", _("Service worker")
+    OTHER = "other", _("Other")

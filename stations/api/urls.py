@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("stations", views.StationViewSet)
+router.register("station-keepers", views.StationKeeperViewSet)
+
+urlpatterns = router.urls

@@ -1,0 +1,100 @@
+"""Shared fixtures: API clients, and a real Celery worker on the real Redis broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """An API client logged in as the given user."""
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process, on the test database and the tests' Redis database.
+
+    Tests using it must be ``transaction=True`` so that the worker sees their rows.
+    """
+    from django.conf import settings
+
+    with django_db_blocker.unblock():
+        db_name = connection.settings_dict["NAME"]
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "unionhub.settings_test",
+        "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{db_name}",
+    }
+    log = open(ROOT / ".run" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "unionhub",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "default,reports,notify",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    from unionhub.celery import app
+
+    app.control.purge()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            break
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited; see {log.name}")
+    else:
+        process.terminate()
+        raise RuntimeError(f"celery worker did not answer within 30 s; see {log.name}")
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.1):
+    """Poll ``condition()`` until it returns something truthy, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

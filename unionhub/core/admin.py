@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .actions import do_assign_role, do_save_federation, do_save_user
+from .admin_base import ScopedAdmin
+from .models import AccessLog, Delivery, Federation, Job, Notification, OutboxMessage, RoleAssignment, User
+
+admin.site.site_header = _("UnionHub administration")
+admin.site.site_title = _("UnionHub")
+admin.site.index_title = _("Federation work")
+
+# Role bindings other apps show on the user page (zone staff, union chair, station keeper),
+# each with the action that saves it.
+user_inlines: list[type[admin.options.InlineModelAdmin]] = []
+binding_actions: dict[type, Callable[..., Any]] = {}
+
+
+def register_user_inline(inline: type[admin.options.InlineModelAdmin], action: Callable[..., Any]) -> None:
+    user_inlines.append(inline)
+    binding_actions[inline.model] = action
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Operational tables (outbox, deliveries) for the system administrator only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Federation)
+class FederationAdmin(ScopedAdmin):
+    save_action = staticmethod(do_save_federation)
+    list_display = ["indented_name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    list_select_related = ["parent"]
+    ordering = ["path"]
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, obj: Federation) -> str:
+        return "\u3000" * obj.depth + obj.name
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    fields = ["role", "federation"]
+    autocomplete_fields = ["federation"]
+    verbose_name = _("federation role")
+
+
+@admin.register(User)
+class ScopedUserAdmin(ScopedAdmin, UserAdmin):
+    save_action = staticmethod(do_save_user)
+    list_display = ["username", "last_name", "first_name", "federation", "is_active", "last_login"]
+    list_filter = ["is_active", "federation__kind"]
+    list_select_related = ["federation"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "federation")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "federation", "password1", "password2")}),)
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [RoleAssignmentInline, *user_inlines] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.is_staff = True  # every account is a staff account: members are not users
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Role bindings are written through their actions, which re-check the node's scope.
+        for instance in formset.save(commit=False):
+            binding_actions.get(formset.model, do_assign_role)(instance, actor=request.user)
+        for instance in formset.deleted_objects:
+            self.delete_action(instance, actor=request.user)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopedAdmin):
+    save_action = staticmethod(do_assign_role)
+    list_display = ["user", "role", "federation", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user", "federation"]
+    search_fields = ["user__username", "user__last_name", "federation__name"]
+    autocomplete_fields = ["user", "federation"]
+
+
+@admin.register(Job)
+class JobAdmin(ScopedAdmin):
+    list_display = ["id", "kind", "status", "progress", "total", "created_by", "created_at", "finished_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["created_by"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ScopedAdmin):
+    list_display = ["at", "user", "action", "model", "object_id", "field", "reason"]
+    list_filter = ["action", "model"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AccessLog._meta.fields]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdmin):
+    list_display = ["created_at", "recipient", "title", "read_at"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(SuperuserOnlyAdmin):
+    list_display = ["id", "task_name", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = ["task_name"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(SuperuserOnlyAdmin):
+    list_display = ["id", "channel", "key", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["channel", "status"]

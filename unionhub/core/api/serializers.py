@@ -1,0 +1,115 @@
+"""Base serializers: related choices limited to the user's scope, model validation as field errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from ..choices import Action
+from ..models import Federation, User
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key whose choices are the rows the requesting user may view."""
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if hasattr(queryset, "restrict"):
+            return queryset.restrict(request.user if request else None, Action.VIEW)
+        return queryset
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Runs ``Model.full_clean()`` on the would-be instance, so API and forms share one set of rules.
+
+    The instance is only built here; saving is left to the viewset, which calls an action.
+    """
+
+    serializer_related_field = ScopedRelatedField
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        plain = {k: v for k, v in attrs.items() if not self.Meta.model._meta.get_field(k).many_to_many}
+        if self.instance is None:
+            instance = self.Meta.model(**plain)
+        else:
+            instance = self.instance
+            for key, value in plain.items():
+                setattr(instance, key, value)
+        try:
+            instance.full_clean(validate_unique=True)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+class BriefFederationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Federation
+        fields = ["id", "name", "kind"]
+
+
+class BriefUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name"]
+
+
+class FederationSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = Federation
+        fields = ["id", "name", "kind", "parent", "path", "depth"]
+        read_only_fields = ["path", "depth"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    federation = BriefFederationSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "federation", "is_active", "last_login"]
+        read_only_fields = fields
+
+
+class RoleAssignmentSerializer(ValidatedModelSerializer):
+    class Meta:
+        from ..models import RoleAssignment
+
+        model = RoleAssignment
+        fields = ["id", "user", "role", "federation", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        from ..models import Job
+
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "total",
+            "percent",
+            "message",
+            "result",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import Notification
+
+        model = Notification
+        fields = ["id", "title", "body", "link", "created_at", "read_at"]
+        read_only_fields = fields

@@ -1,0 +1,9 @@
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+class OutOfScope(PermissionDenied):
+    """A write would leave the actor's scope; the transaction is rolled back."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("This is outside the part of the federation you look after."))

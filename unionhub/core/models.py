@@ -1,0 +1,455 @@
+"""Core models: the federation tree, staff users and their federation roles, personal-data
+fields, the outbox, jobs, the access log and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.gis.db import models as gis
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import crypto
+from .choices import (
+    ROLE_NODE_KIND,
+    Action,
+    Channel,
+    DeliveryStatus,
+    FederationKind,
+    JobStatus,
+    NodeKind,
+    Role,
+)
+from .scoping import ScopedManager, ScopedQuerySet, ScopeSpec
+from .validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
+
+
+def path_index(name: str, *extra: str) -> models.Index:
+    """A B-tree on a materialised path (then ``extra``) that serves ``LIKE 'path%'`` in any collation."""
+    return models.Index(
+        fields=["federation_path", *extra], name=name, opclasses=["varchar_pattern_ops"] + ["" for _ in extra]
+    )
+
+
+class Federation(models.Model):
+    """A node of the union federation tree: province, city, county/district, township, or a sector federation.
+
+    ``path`` is a materialised path of primary keys ("1/4/17/"), so a subtree is one
+    indexed prefix match; every scoped table copies its federation's path.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=FederationKind.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent federation")
+    )
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    area = gis.MultiPolygonField(
+        _("area"),
+        srid=4326,
+        null=True,
+        blank=True,
+        spatial_index=False,
+        help_text=_("Used to check that positions lie inside."),
+    )
+
+    scope_spec = ScopeSpec(federation="path")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["path", "depth"])
+
+    class Meta:
+        verbose_name = _("federation")
+        verbose_name_plural = _("federations")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="core_federation_path", opclasses=["varchar_pattern_ops"]),
+            gis.Index(fields=["area"], name="core_federation_area_gist"),  # type: ignore[attr-defined]
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(area__isvalid=True), name="core_federation_area_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, then keep ``path`` (and every copy of it below this node) in step with ``parent``."""
+        super().save(*args, **kwargs)
+        parent_path = Federation.objects.values_list("path", flat=True).get(pk=self.parent_id) if self.parent_id else ""
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path != self.path:
+            old_path, self.path, self.depth = self.path, new_path, new_path.count("/") - 1
+            Federation.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if old_path:
+                rewrite_federation_paths(old_path, new_path)
+
+    def clean(self) -> None:
+        from .geo import check_polygon
+
+        check_polygon(self.area, "area")
+        if self.parent_id and self.pk and self.parent and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("A federation cannot be placed under itself or its own branch.")})
+        if self.kind == FederationKind.PROVINCE and self.parent_id:
+            raise ValidationError({"parent": _("A province federation is the top of the tree.")})
+        if self.kind != FederationKind.PROVINCE and not self.parent_id:
+            raise ValidationError({"parent": _("Choose the federation this one belongs to.")})
+
+    def effective_area(self) -> Any:
+        """This federation's area, or the nearest ancestor's; None if no node above has one."""
+        if self.area is not None:
+            return self.area
+        ancestor_ids = [int(part) for part in self.path.split("/") if part]
+        ancestor = (
+            Federation.objects.filter(pk__in=ancestor_ids, area__isnull=False).order_by("-depth").only("area").first()
+        )
+        return ancestor.area if ancestor else None
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.split("/") if part]
+
+
+def rewrite_federation_paths(old: str, new: str) -> None:
+    """After a node moved: rewrite the path of its subtree and of every row that copies a path.
+
+    Every model with a ``federation_path`` column (and the tree's own ``path``) is updated
+    with one UPDATE each, inside the caller's transaction.
+    """
+    from django.apps import apps
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    def rewrite(model: type[models.Model], column: str) -> None:
+        model._base_manager.filter(**{f"{column}__startswith": old}).update(
+            **{column: Concat(Value(new), Substr(F(column), len(old) + 1), output_field=models.CharField())}
+        )
+
+    rewrite(Federation, "path")
+    moved = list(Federation.objects.filter(path__startswith=new).only("path", "depth"))
+    for node in moved:
+        node.depth = node.path.count("/") - 1
+    Federation.objects.bulk_update(moved, ["depth"])
+    for model in apps.get_models():
+        if any(f.name == "federation_path" for f in model._meta.concrete_fields) and not model._meta.proxy:
+            rewrite(model, "federation_path")
+
+
+class UserQuerySet(ScopedQuerySet):
+    pass
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A staff member (federation staff, leadership, zone worker, station keeper, union chair).
+
+    Members are not users (DESIGN.md rule 1). ``federation`` is the home node whose staff
+    manage this account; what the user may see comes from role assignments alone.
+    """
+
+    federation = models.ForeignKey(
+        Federation, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("home federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, blank=True, editable=False)
+    mobile_encrypted = models.BinaryField(_("mobile (encrypted)"), null=True, blank=True, editable=False)
+    mobile_last4 = models.CharField(_("mobile, last four digits"), max_length=4, blank=True, editable=False)
+
+    # Leadership reads accounts but never edits them; everyone may view their own.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        owner="id",
+        only={Role.FEDERATION_STAFF: frozenset(Action.values), Role.LEADERSHIP: frozenset({Action.VIEW})},
+    )
+    objects = ScopedUserManager()  # type: ignore[misc]
+    # Password hashes and personal fields never enter the change history.
+    history = HistoricalRecords(excluded_fields=["password", "mobile_encrypted", "last_login", "federation_path"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")  # type: ignore[assignment]
+        verbose_name_plural = _("users")  # type: ignore[assignment]
+        indexes = [path_index("core_user_fedpath", "id")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.federation.path if self.federation_id and self.federation else ""
+        super().save(*args, **kwargs)
+
+    def set_mobile(self, number: str) -> None:
+        number = normalise_phone(number)
+        self.mobile_encrypted = crypto.encrypt(number) if number else None
+        self.mobile_last4 = number[-4:]
+
+    @property
+    def mobile(self) -> str:
+        return crypto.decrypt(self.mobile_encrypted) if self.mobile_encrypted else ""
+
+    @property
+    def masked_mobile(self) -> str:
+        return f"*******{self.mobile_last4}" if self.mobile_last4 else ""
+
+
+def validate_role_for(role: str, node_kind: str) -> None:
+    """Refuse a role bound to the wrong kind of node, saying where it belongs."""
+    expected = ROLE_NODE_KIND.get(Role(role)) if role in Role.values else None
+    if expected != node_kind:
+        raise ValidationError(
+            {
+                "role": _("The role “{role}” is bound to a {expected}, not to a {actual}.").format(
+                    role=Role(role).label if role in Role.values else role,
+                    expected=NodeKind(expected).label if expected else "?",
+                    actual=NodeKind(node_kind).label,
+                )
+            },
+            code="wrong_node_kind",
+        )
+
+
+class RoleAssignment(models.Model):
+    """A federation-level role (federation staff or leadership) bound to a node of the tree.
+
+    Zone, union and station roles are bound by their own apps (zones.ZoneStaff,
+    zones.UnionChair, stations.StationKeeper); all of them feed the same scoping.
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="role_assignments", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    federation = models.ForeignKey(
+        Federation, models.PROTECT, related_name="role_assignments", verbose_name=_("federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        only={Role.FEDERATION_STAFF: frozenset(Action.values), Role.LEADERSHIP: frozenset({Action.VIEW})},
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("federation role")
+        verbose_name_plural = _("federation roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "federation"], name="core_roleassignment_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=[Role.FEDERATION_STAFF, Role.LEADERSHIP]), name="core_roleassignment_role_kind"
+            ),
+        ]
+        indexes = [path_index("core_roleassign_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.federation}"
+
+    def clean(self) -> None:
+        validate_role_for(self.role, NodeKind.FEDERATION)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.federation.path
+        super().save(*args, **kwargs)
+
+
+class ProtectedPhone(models.Model):
+    """A mobile number stored encrypted, with a keyed hash for lookup and its last four digits."""
+
+    phone_encrypted = models.BinaryField(_("phone (encrypted)"), null=True, editable=False)
+    phone_hash = models.CharField(_("phone (keyed hash)"), max_length=64, blank=True, editable=False)
+    phone_last4 = models.CharField(_("phone, last four digits"), max_length=4, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_phone(self, number: str) -> None:
+        validate_phone(number)
+        number = normalise_phone(number)
+        self.phone_encrypted = crypto.encrypt(number)
+        self.phone_hash = crypto.keyed_hash(number)
+        self.phone_last4 = number[-4:]
+
+    @property
+    def masked_phone(self) -> str:
+        return f"1**-****-{self.phone_last4}" if self.phone_last4 else ""
+
+    def reveal_phone(self) -> str:
+        """The full number; callers must check Action.REVEAL and write an access-log record."""
+        return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
+
+    @staticmethod
+    def phone_lookup(number: str) -> str:
+        return crypto.keyed_hash(normalise_phone(number))
+
+
+class ProtectedIdNumber(models.Model):
+    """A resident ID number stored encrypted, with a keyed hash for lookup; shown masked."""
+
+    id_number_encrypted = models.BinaryField(_("ID number (encrypted)"), null=True, editable=False)
+    id_number_hash = models.CharField(_("ID number (keyed hash)"), max_length=64, blank=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_id_number(self, number: str) -> None:
+        validate_id_number(number)
+        number = normalise_id_number(number)
+        self.id_number_encrypted = crypto.encrypt(number)
+        self.id_number_hash = crypto.keyed_hash(number)
+        self.id_number_masked = number[:3] + "*" * 11 + number[-4:]
+
+    def reveal_id_number(self) -> str:
+        """The full number; callers must check Action.REVEAL and write an access-log record."""
+        return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
+
+    @staticmethod
+    def id_number_lookup(number: str) -> str:
+        return crypto.keyed_hash(normalise_id_number(number))
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    The relay sends it after commit, and a periodic sweep re-sends anything left unsent
+    (for example while Redis was down), so a committed write never loses its task.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    queue = models.CharField(_("queue"), max_length=50, blank=True)
+    key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    eta = models.DateTimeField(_("not before"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="core_outbox_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"
+
+
+class Job(models.Model):
+    """A long piece of work (import, export, report, analysis) run by Celery; pages poll its progress."""
+
+    kind = models.CharField(_("kind"), max_length=50)
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    progress = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    file = models.FileField(_("file"), upload_to="jobs/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="jobs", verbose_name=_("created by"))
+    federation_path = models.CharField(_("federation path"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    scope_spec = ScopeSpec(federation="federation_path", owner="created_by_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [path_index("core_job_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.progress / self.total)) if self.total else 0
+
+
+class AccessLog(models.Model):
+    """One reveal of personal data in full (or an unmasked export, or a cross-scope lookup)."""
+
+    user = models.ForeignKey(User, models.PROTECT, related_name="access_logs", verbose_name=_("user"))
+    action = models.CharField(_("action"), max_length=32)
+    model = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    field = models.CharField(_("field"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    federation_path = models.CharField(_("federation path"), max_length=255, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    # The log is read by federation staff and leadership of the node; nobody edits it.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        only={Role.FEDERATION_STAFF: frozenset({Action.VIEW}), Role.LEADERSHIP: frozenset({Action.VIEW})},
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [path_index("core_accesslog_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.model}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """A message to one staff user: their in-app inbox row, delivered once per key."""
+
+    recipient = models.ForeignKey(User, models.CASCADE, related_name="notifications", verbose_name=_("recipient"))
+    key = models.CharField(_("key"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    scope_spec = ScopeSpec(owner="recipient_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="core_notification_once")]
+        indexes = [models.Index(fields=["recipient", "-id"], name="core_notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Delivery(models.Model):
+    """One notification to one outside channel (e-mail, WeCom, DingTalk, SMS) and its attempts.
+
+    Outside channels are at-least-once: ``key`` is stable per message and sent along where
+    the channel accepts one; every attempt, certain or not, is recorded in ``attempt_log``.
+    """
+
+    notification = models.ForeignKey(
+        Notification, models.CASCADE, null=True, blank=True, related_name="deliveries", verbose_name=_("notification")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    target = models.CharField(_("target"), max_length=500, blank=True)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempt_log = models.JSONField(_("attempts made"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.key}"

@@ -1,0 +1,17 @@
+"""Test overlay: the real stack (PostGIS, Redis, Celery), with faster hashing and no HTTPS."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from unionhub.settings import *  # noqa: F403
+from unionhub.settings import REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests use their own Redis database so that a running `make run` worker never takes their tasks.
+_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/1"
+CELERY_BROKER_URL = _TEST_REDIS
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _TEST_REDIS}}
+SECURE_SSL_REDIRECT = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

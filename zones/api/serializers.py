@@ -1,0 +1,93 @@
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from unionhub.core.api.serializers import BriefFederationSerializer, ValidatedModelSerializer
+
+from ..models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+
+
+class BriefZoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Zone
+        fields = ["id", "name"]
+
+
+class ZoneSerializer(ValidatedModelSerializer):
+    federation_name = serializers.CharField(source="federation.name", read_only=True)
+    union_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Zone
+        fields = [
+            "id",
+            "name",
+            "federation",
+            "federation_name",
+            "kind",
+            "sector",
+            "boundary",
+            "service_centre_address",
+            "union_count",
+        ]
+
+
+class ZoneGeoSerializer(GeoFeatureModelSerializer):
+    """A zone as a GeoJSON feature (boundary simplified for maps)."""
+
+    federation = BriefFederationSerializer(read_only=True)
+    map_boundary = GeometryField(read_only=True, precision=6)
+
+    class Meta:
+        model = Zone
+        geo_field = "map_boundary"
+        fields = ["id", "name", "kind", "sector", "federation"]
+
+
+class GrassrootsUnionSerializer(ValidatedModelSerializer):
+    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
+
+    class Meta:
+        model = GrassrootsUnion
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "is_joint",
+            "federation",
+            "zone",
+            "zone_name",
+            "zone_set_by_hand",
+            "sector",
+            "address",
+            "location",
+            "member_count",
+            "chair_name",
+            "founded_on",
+        ]
+        read_only_fields = ["member_count"]
+
+
+class GrassrootsUnionGeoSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = GrassrootsUnion
+        geo_field = "location"
+        fields = ["id", "name", "zone", "sector", "member_count"]
+
+
+class EnterpriseSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "union", "name", "credit_code", "employees"]
+
+
+class ZoneStaffSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = ZoneStaff
+        fields = ["id", "user", "zone", "role"]
+
+
+class UnionChairSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = UnionChair
+        fields = ["id", "user", "union", "role"]

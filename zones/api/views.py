@@ -1,0 +1,88 @@
+from django.db.models import Count
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.filters import InBBoxFilter
+
+from unionhub.core.api.geo import SimplifyPreserveTopology, feature_collection, geojson_schema
+from unionhub.core.api.viewsets import ScopedModelViewSet
+
+from ..actions import do_bind_union_chair, do_bind_zone_staff, do_save_enterprise, do_save_union, do_save_zone
+from ..filtersets import (
+    EnterpriseFilterSet,
+    GrassrootsUnionFilterSet,
+    UnionChairFilterSet,
+    ZoneFilterSet,
+    ZoneStaffFilterSet,
+)
+from ..models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from . import serializers
+
+# About 10 m at Ningbo's latitude: invisible on a zone map, a fraction of the vertices.
+MAP_TOLERANCE_DEGREES = 0.0001
+
+
+class ZoneViewSet(ScopedModelViewSet):
+    queryset = Zone.objects.select_related("federation").annotate(union_count=Count("unions"))
+    serializer_class = serializers.ZoneSerializer
+    filterset_class = ZoneFilterSet
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    bbox_filter_field = "boundary"
+    bbox_filter_include_overlapping = True
+    save_action = staticmethod(do_save_zone)
+
+    @geojson_schema
+    @action(detail=False, methods=["get"])
+    def geojson(self, request: Request) -> Response:
+        """Zones in scope as a GeoJSON FeatureCollection, boundaries simplified for maps."""
+        queryset = (
+            super()
+            .get_queryset()
+            .select_related("federation")
+            .defer("boundary")
+            .annotate(map_boundary=SimplifyPreserveTopology("boundary", MAP_TOLERANCE_DEGREES))
+        )
+        return feature_collection(self, request, serializers.ZoneGeoSerializer, queryset)
+
+
+class GrassrootsUnionViewSet(ScopedModelViewSet):
+    queryset = GrassrootsUnion.objects.select_related("zone")
+    serializer_class = serializers.GrassrootsUnionSerializer
+    filterset_class = GrassrootsUnionFilterSet
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    bbox_filter_field = "location"
+    save_action = staticmethod(do_save_union)
+
+    @geojson_schema
+    @action(detail=False, methods=["get"])
+    def geojson(self, request: Request) -> Response:
+        """Unions in scope with a location, as a GeoJSON FeatureCollection."""
+        queryset = (
+            super()
+            .get_queryset()
+            .filter(location__isnull=False)
+            .only("id", "name", "zone_id", "sector", "member_count", "location")
+        )
+        return feature_collection(self, request, serializers.GrassrootsUnionGeoSerializer, queryset)
+
+
+class EnterpriseViewSet(ScopedModelViewSet):
+    queryset = Enterprise.objects.all()
+    serializer_class = serializers.EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+    save_action = staticmethod(do_save_enterprise)
+
+
+class ZoneStaffViewSet(ScopedModelViewSet):
+    queryset = ZoneStaff.objects.all()
+    serializer_class = serializers.ZoneStaffSerializer
+    filterset_class = ZoneStaffFilterSet
+    save_action = staticmethod(do_bind_zone_staff)
+
+
+class UnionChairViewSet(ScopedModelViewSet):
+    queryset = UnionChair.objects.all()
+    serializer_class = serializers.UnionChairSerializer
+    filterset_class = UnionChairFilterSet
+    save_action = staticmethod(do_bind_union_chair)

@@ -1,0 +1,39 @@
+import django_filters
+from rest_framework_gis.filterset import GeoFilterSet
+
+from .models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+
+
+class ZoneFilterSet(GeoFilterSet):
+    name = django_filters.CharFilter(lookup_expr="contains", label="name")
+
+    class Meta:
+        model = Zone
+        fields = ["federation", "kind", "sector", "name"]
+
+
+class GrassrootsUnionFilterSet(GeoFilterSet):
+    name = django_filters.CharFilter(lookup_expr="contains", label="name")
+    credit_code = django_filters.CharFilter(label="credit code")
+
+    class Meta:
+        model = GrassrootsUnion
+        fields = ["federation", "zone", "sector", "is_joint", "name", "credit_code"]
+
+
+class EnterpriseFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Enterprise
+        fields = ["union", "credit_code"]
+
+
+class ZoneStaffFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ZoneStaff
+        fields = ["zone", "user", "role"]
+
+
+class UnionChairFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = UnionChair
+        fields = ["union", "user"]

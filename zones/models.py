@@ -1,0 +1,244 @@
+"""Zones (片区), the grassroots unions in them, the enterprises they cover, and zone staffing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from unionhub.core.choices import ZONE_ROLES, Action, NodeKind, Role
+from unionhub.core.geo import check_inside, check_polygon
+from unionhub.core.models import Federation, path_index, validate_role_for
+from unionhub.core.scoping import ScopedManager, ScopeSpec
+from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
+
+from .choices import Sector, ZoneKind
+
+ZONE_WORKER_EDIT = frozenset({Action.VIEW, Action.CHANGE})
+
+
+class Zone(models.Model):
+    """A service zone (片区) of a federation: about fifty grassroots unions, or a whole sector.
+
+    Staffed "1+1+1+N" (chief, social worker, instructor, auxiliaries) through ZoneStaff.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    federation = models.ForeignKey(Federation, models.PROTECT, related_name="zones", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=ZoneKind.choices, default=ZoneKind.GEOGRAPHIC)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices, blank=True)
+    boundary = gis.MultiPolygonField(_("boundary"), srid=4326, null=True, blank=True, spatial_index=False)
+    service_centre_address = models.CharField(_("service centre address"), max_length=200, blank=True)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="id")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["federation_path", "name"]
+        indexes = [
+            path_index("zones_zone_fedpath", "id"),
+            gis.Index(fields=["boundary"], name="zones_zone_boundary_gist"),  # type: ignore[attr-defined]
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["federation", "name"], name="zones_zone_unique_name"),
+            models.CheckConstraint(condition=Q(boundary__isvalid=True), name="zones_zone_boundary_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=ZoneKind.SECTOR) | ~Q(sector=""), name="zones_zone_sector_needs_sector"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == ZoneKind.SECTOR and not self.sector:
+            raise ValidationError({"sector": _("A sector zone needs its sector.")})
+        check_polygon(self.boundary, "boundary")
+        if self.boundary is not None and self.federation_id:
+            check_inside(self.boundary.point_on_surface, self.federation, "boundary")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.federation.path
+        super().save(*args, **kwargs)
+
+
+class GrassrootsUnion(models.Model):
+    """A grassroots union (基层工会): usually one enterprise's, or a joint union of many small firms."""
+
+    name = models.CharField(_("name"), max_length=150)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_union_credit_code],
+        help_text=_("The union's own code (GB 32100), starting with 81."),
+    )
+    is_joint = models.BooleanField(_("joint grassroots union"), default=False)
+    federation = models.ForeignKey(Federation, models.PROTECT, related_name="unions", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.PROTECT, null=True, blank=True, related_name="unions", verbose_name=_("zone"))
+    zone_set_by_hand = models.BooleanField(
+        _("zone set by hand"), default=False, help_text=_("Otherwise the zone follows the location.")
+    )
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices, default=Sector.OTHER)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    location = gis.PointField(_("location"), srid=4326, null=True, blank=True, spatial_index=False)
+    member_count = models.PositiveIntegerField(_("member count"), default=0)
+    chair_name = models.CharField(_("chair"), max_length=50, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+
+    # Zone workers and the union's chair keep the union's details up to date.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        union="id",
+        extra=dict.fromkeys([*ZONE_ROLES, Role.UNION_CHAIR], ZONE_WORKER_EDIT),
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("grassroots union")
+        verbose_name_plural = _("grassroots unions")
+        indexes = [
+            path_index("zones_union_fedpath", "id"),
+            models.Index(fields=["zone", "id"], name="zones_union_zone_id"),
+            gis.Index(fields=["location"], name="zones_union_location_gist"),  # type: ignore[attr-defined]
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            self.credit_code = normalise_credit_code(self.credit_code)
+        if self.federation_id:
+            check_inside(self.location, self.federation, "location")
+        if self.zone is not None and self.federation_id:
+            zone_path, own_path = self.zone.federation_path, self.federation.path
+            if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
+                raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.federation.path
+        super().save(*args, **kwargs)
+
+
+class Enterprise(models.Model):
+    """An enterprise a grassroots union covers (a joint union covers many, each with its own code)."""
+
+    union = models.ForeignKey(
+        GrassrootsUnion, models.CASCADE, related_name="enterprises", verbose_name=_("grassroots union")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, validators=[validate_credit_code], blank=True
+    )
+    employees = models.PositiveIntegerField(_("employees"), default=0)
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        union="union_id",
+        extra={role: frozenset({Action.VIEW, Action.CHANGE, Action.ADD}) for role in [*ZONE_ROLES, Role.UNION_CHAIR]},
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="zones_enterprise_unique_code"
+            )
+        ]
+        indexes = [path_index("zones_enterprise_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path, self.zone_id = self.union.federation_path, self.union.zone_id
+        super().save(*args, **kwargs)
+
+
+class ZoneStaff(models.Model):
+    """A zone role held by a staff user: chief (片区长), social worker, instructor (指导员) or auxiliary."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="zone_roles", verbose_name=_("user")
+    )
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="staff", verbose_name=_("zone"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("zone staff")
+        verbose_name_plural = _("zone staff")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "zone", "role"], name="zones_zonestaff_unique"),
+            models.CheckConstraint(condition=Q(role__in=ZONE_ROLES), name="zones_zonestaff_role_kind"),
+        ]
+        indexes = [path_index("zones_zonestaff_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} · {self.get_role_display()} · {self.user}"
+
+    def clean(self) -> None:
+        validate_role_for(self.role, NodeKind.ZONE)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.zone.federation_path
+        super().save(*args, **kwargs)
+
+
+class UnionChair(models.Model):
+    """The union-chair role held by a staff user for one grassroots union."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="union_roles", verbose_name=_("user")
+    )
+    union = models.ForeignKey(GrassrootsUnion, models.CASCADE, related_name="chairs", verbose_name=_("union"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.UNION_CHAIR)
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id", union="union_id")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("union chair")
+        verbose_name_plural = _("union chairs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "union"], name="zones_unionchair_unique"),
+            models.CheckConstraint(condition=Q(role=Role.UNION_CHAIR), name="zones_unionchair_role_kind"),
+        ]
+        indexes = [path_index("zones_unionchair_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.union} · {self.user}"
+
+    def clean(self) -> None:
+        validate_role_for(self.role, NodeKind.UNION)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path, self.zone_id = self.union.federation_path, self.union.zone_id
+        super().save(*args, **kwargs)
