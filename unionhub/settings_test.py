@@ -8,8 +8,9 @@ from unionhub.settings import *  # noqa: F403
 from unionhub.settings import REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Tests use their own Redis database so that a running `make run` worker never takes their tasks.
-_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/1"
+# Tests use their own Redis database so that a running `make run` worker never takes their tasks
+# (TEST_REDIS_DB lets two suites share one Redis server without taking each other's tasks).
+_TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "1")
 CELERY_BROKER_URL = _TEST_REDIS
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _TEST_REDIS}}
 SECURE_SSL_REDIRECT = False

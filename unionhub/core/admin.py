@@ -10,7 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .actions import do_assign_role, do_save_federation, do_save_user
 from .admin_base import ScopedAdmin
-from .models import AccessLog, Delivery, Federation, Job, Notification, OutboxMessage, RoleAssignment, User
+from .models import (
+    AccessLog,
+    Delivery,
+    Federation,
+    Job,
+    Notification,
+    OutboxMessage,
+    RoleAssignment,
+    User,
+    WebhookEndpoint,
+)
 
 admin.site.site_header = _("UnionHub administration")
 admin.site.site_title = _("UnionHub")
@@ -133,6 +143,14 @@ class NotificationAdmin(ScopedAdmin):
     list_display = ["created_at", "recipient", "title", "read_at"]
     list_select_related = ["recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ScopedAdmin):
+    list_display = ["name", "channel", "federation", "is_active"]
+    list_filter = ["channel", "is_active"]
+    list_select_related = ["federation"]
+    autocomplete_fields = ["federation"]
 
 
 @admin.register(OutboxMessage)

@@ -424,6 +424,39 @@ class Notification(models.Model):
         return self.title
 
 
+class WebhookEndpoint(models.Model):
+    """A WeCom or DingTalk group robot that a federation's notifications are posted to."""
+
+    federation = models.ForeignKey(Federation, models.CASCADE, related_name="webhooks", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=[(Channel.WECOM, Channel.WECOM.label), (Channel.DINGTALK, Channel.DINGTALK.label)],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("webhook address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True, help_text=_("DingTalk robots with signing need it.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_spec = ScopeSpec(federation="federation_path")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("group robot webhook")
+        verbose_name_plural = _("group robot webhooks")
+        indexes = [path_index("core_webhook_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.federation.path
+        super().save(*args, **kwargs)
+
+
 class Delivery(models.Model):
     """One notification to one outside channel (e-mail, WeCom, DingTalk, SMS) and its attempts.
 
@@ -446,6 +479,10 @@ class Delivery(models.Model):
     attempt_log = models.JSONField(_("attempts made"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    # Recipients see the deliveries of their own notifications (to know a message went out).
+    scope_spec = ScopeSpec(owner="notification__recipient_id")
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("delivery")
