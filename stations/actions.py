@@ -28,7 +28,7 @@ def do_save_station(station: Station, *, actor: User) -> Station:
 def do_bind_station_keeper(binding: StationKeeper, *, actor: User) -> StationKeeper:
     """Make a user keeper of a station; the station must be one the actor may change."""
     with transaction.atomic():
+        ensure_in_scope(binding.station, actor, Action.CHANGE)  # before the write: see do_assign_role
         save_scoped(binding, actor=actor)
-        ensure_in_scope(binding.station, actor, Action.CHANGE)
     forget_grants(binding.user)
     return binding

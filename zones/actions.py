@@ -90,8 +90,8 @@ def do_save_enterprise(enterprise: Enterprise, *, actor: User) -> Enterprise:
 def do_bind_zone_staff(binding: ZoneStaff, *, actor: User) -> ZoneStaff:
     """Give a user a zone role; the zone must be one the actor may change."""
     with transaction.atomic():
+        ensure_in_scope(binding.zone, actor, Action.CHANGE)  # before the write: see do_assign_role
         save_scoped(binding, actor=actor)
-        ensure_in_scope(binding.zone, actor, Action.CHANGE)
     forget_grants(binding.user)
     return binding
 
@@ -99,7 +99,7 @@ def do_bind_zone_staff(binding: ZoneStaff, *, actor: User) -> ZoneStaff:
 def do_bind_union_chair(binding: UnionChair, *, actor: User) -> UnionChair:
     """Make a user chair of a union; the union must be one the actor may change."""
     with transaction.atomic():
+        ensure_in_scope(binding.union, actor, Action.CHANGE)  # before the write: see do_assign_role
         save_scoped(binding, actor=actor)
-        ensure_in_scope(binding.union, actor, Action.CHANGE)
     forget_grants(binding.user)
     return binding

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import ZONE_ROLES, Action, NodeKind, Role
-from unionhub.core.geo import check_inside, check_polygon
+from unionhub.core.geo import check_inside, check_polygon, valid_geometry
 from unionhub.core.models import Federation, path_index, validate_role_for
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
@@ -51,7 +51,7 @@ class Zone(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["federation", "name"], name="zones_zone_unique_name"),
-            models.CheckConstraint(condition=Q(boundary__isvalid=True), name="zones_zone_boundary_valid"),
+            models.CheckConstraint(condition=valid_geometry("boundary"), name="zones_zone_boundary_valid"),
             models.CheckConstraint(
                 condition=~Q(kind=ZoneKind.SECTOR) | ~Q(sector=""), name="zones_zone_sector_needs_sector"
             ),

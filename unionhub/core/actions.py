@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from .choices import Action
-from .models import AccessLog, Federation, RoleAssignment, User
+from .exceptions import OutOfScope
+from .models import AccessLog, Federation, Notification, RoleAssignment, User
 from .scoping import ensure_in_scope, forget_grants
 
 M = TypeVar("M", bound=models.Model)
@@ -48,10 +50,14 @@ def do_save_user(user: User, *, actor: User) -> User:
 
 
 def do_assign_role(assignment: RoleAssignment, *, actor: User) -> RoleAssignment:
-    """Bind a federation role; the node must be one the actor may change (no self-promotion upwards)."""
+    """Bind a federation role; the node must be one the actor may change (no self-promotion upwards).
+
+    The node is checked first, against the actor's grants as they were before this write,
+    so an actor granting themselves a role cannot use the new grant to approve it.
+    """
     with transaction.atomic():
-        save_scoped(assignment, actor=actor)
         ensure_in_scope(assignment.federation, actor, Action.CHANGE)
+        save_scoped(assignment, actor=actor)
     forget_grants(assignment.user)
     return assignment
 
@@ -79,3 +85,12 @@ def do_reveal(obj: Any, field: str, *, actor: User, reason: str = "", ip: str | 
         value = {"phone": obj.reveal_phone, "id_number": obj.reveal_id_number}[field]()
         do_log_access(actor=actor, action="reveal", obj=obj, field=field, reason=reason, ip=ip)
     return value
+
+
+def do_mark_notification_read(notification: Notification, *, actor: User) -> Notification:
+    """Mark an inbox row read. Only its recipient may; marking again keeps the first time."""
+    if notification.recipient_id != actor.pk:
+        raise OutOfScope()
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    notification.refresh_from_db(fields=["read_at"])
+    return notification

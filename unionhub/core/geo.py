@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, F, Func
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -44,3 +45,12 @@ def check_inside(point: GEOSGeometry | None, federation: Federation | None, fiel
     elif not CHINA_BBOX.covers(point):
         message = str(_("This position lies outside China (longitude 73.5–135.1, latitude 18.1–53.6)."))
         raise ValidationError({field: ValidationError(message, code="outside_china")})
+
+
+def valid_geometry(column: str) -> Func:
+    """A CHECK condition that a geometry column is valid (NULL passes).
+
+    Written as a plain ST_IsValid call because Django's IsValid refuses a NULL value when
+    full_clean() validates the constraint in Python.
+    """
+    return Func(F(column), function="ST_IsValid", output_field=BooleanField())

@@ -25,6 +25,7 @@ from .choices import (
     NodeKind,
     Role,
 )
+from .geo import valid_geometry
 from .scoping import ScopedManager, ScopedQuerySet, ScopeSpec
 from .validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
 
@@ -72,7 +73,7 @@ class Federation(models.Model):
             gis.Index(fields=["area"], name="core_federation_area_gist"),  # type: ignore[attr-defined]
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(area__isvalid=True), name="core_federation_area_valid"),
+            models.CheckConstraint(condition=valid_geometry("area"), name="core_federation_area_valid"),
         ]
 
     def __str__(self) -> str:

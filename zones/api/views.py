@@ -1,3 +1,4 @@
+from django.contrib.gis.db.models import MultiPolygonField
 from django.db.models import Count
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.decorators import action
@@ -41,7 +42,11 @@ class ZoneViewSet(ScopedModelViewSet):
             .get_queryset()
             .select_related("federation")
             .defer("boundary")
-            .annotate(map_boundary=SimplifyPreserveTopology("boundary", MAP_TOLERANCE_DEGREES))
+            .annotate(
+                map_boundary=SimplifyPreserveTopology(
+                    "boundary", MAP_TOLERANCE_DEGREES, output_field=MultiPolygonField(srid=4326)
+                )
+            )
         )
         return feature_collection(self, request, serializers.ZoneGeoSerializer, queryset)
 

@@ -1,10 +1,9 @@
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..actions import do_assign_role, do_save_federation
+from ..actions import do_assign_role, do_mark_notification_read, do_save_federation
 from ..filtersets import FederationFilterSet, JobFilterSet, RoleAssignmentFilterSet, UserFilterSet
 from ..models import Federation, Job, Notification, RoleAssignment, User
 from .serializers import (
@@ -18,7 +17,7 @@ from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 
 
 class FederationViewSet(ScopedModelViewSet):
-    queryset = Federation.objects.defer("area")
+    queryset = Federation.objects.all()
     serializer_class = FederationSerializer
     filterset_class = FederationFilterSet
     save_action = staticmethod(do_save_federation)
@@ -54,8 +53,5 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"], url_path="read")
     def mark_read(self, request: Request, pk: str | None = None) -> Response:
-        notification = self.get_object()
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+        notification = do_mark_notification_read(self.get_object(), actor=request.user)
         return Response(self.get_serializer(notification).data)

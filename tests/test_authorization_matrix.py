@@ -1,0 +1,176 @@
+"""The authorization matrix: every role × in-scope / out-of-scope row × action, on every endpoint.
+
+Endpoints and changelists are discovered, not listed: a new viewset or ModelAdmin is covered
+the moment it is routed or registered. What a role may do to a row is read from the model's
+ScopeSpec and checked here in Python, independently of the SQL that restrict() builds; the
+out-of-scope row of branch B must never be reachable, whatever the role.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.discovery import admin_models, is_scoped_admin, model_routes
+from tests.worlds import BUILDERS, ROLE_BINDERS, actor, build_world
+from unionhub.core.choices import Action, NodeKind, Role
+from unionhub.core.scoping import grants_for, scoped_models
+
+pytestmark = pytest.mark.django_db
+
+ROLES = list(ROLE_BINDERS)
+
+
+def _value(obj, column: str):
+    for part in column.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def expected(user, obj, action: str) -> bool:
+    """Whether ``user`` may ``action`` ``obj``, worked out from the ScopeSpec in Python."""
+    spec = type(obj).scope_spec
+    if spec.owner and action == Action.VIEW and _value(obj, spec.owner) == user.pk:
+        return True
+    for grant in grants_for(user):
+        column = spec.field_for(grant.kind)
+        if column is None or action not in spec.actions_for(grant.role):
+            continue
+        value = _value(obj, column)
+        if grant.kind == NodeKind.FEDERATION and value.startswith(grant.value):
+            return True
+        if grant.kind != NodeKind.FEDERATION and value == grant.value:
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """Both branches and one actor per role, built once for the module and rolled back after."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        a, b = build_world("甲", 121.40), build_world("乙", 121.60)
+        actors = {role: actor(a, role) for role in ROLES}
+        yield a, b, actors
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def test_every_scoped_model_has_a_world_builder():
+    missing = [m._meta.label for m in scoped_models() if m not in BUILDERS and not m._meta.label.endswith("Historical")]
+    missing = [label for label in missing if ".Historical" not in label]
+    assert not missing, f"add these models to tests/worlds.py BUILDERS: {missing}"
+
+
+def test_every_routed_model_is_scoped():
+    for endpoint in model_routes():
+        assert hasattr(endpoint.model, "scope_spec"), endpoint.url_name
+
+
+def _write(client: APIClient, method: str, url: str) -> int:
+    """A write whose effect is rolled back, so one matrix row never changes the next."""
+    with transaction.atomic():
+        response = getattr(client, method)(url, {}, format="json")
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(matrix, role):
+    a, b, actors = matrix
+    user = actors[role]
+    client = APIClient()
+    client.force_authenticate(user)
+    checked = 0
+    for endpoint in model_routes():
+        model = endpoint.model
+        mine, theirs = a.rows[model], b.rows[model]
+        if not endpoint.detail:
+            url = reverse(endpoint.url_name) + "?page_size=200"
+            response = client.get(url)
+            assert response.status_code == 200, (role, endpoint.url_name, response.status_code)
+            results = response.json()
+            results = results.get("results", results) if isinstance(results, dict) else results
+            ids = {row["id"] for row in results}
+            assert (mine.pk in ids) == expected(user, mine, Action.VIEW), (role, endpoint.url_name, "list in scope")
+            assert theirs.pk not in ids, (role, endpoint.url_name, "list leaks branch B")
+            checked += 2
+            continue
+        for obj, in_b in [(mine, False), (theirs, True)]:
+            url = reverse(endpoint.url_name, args=[obj.pk])
+            status = client.get(url).status_code
+            want_view = not in_b and expected(user, obj, Action.VIEW)
+            assert status == (200 if want_view else 404), (role, endpoint.url_name, obj, "GET", status)
+            for method, action in [("patch", Action.CHANGE), ("delete", Action.DELETE)]:
+                if method.upper() not in endpoint.methods:
+                    continue
+                status = _write(client, method, url)
+                allowed = not in_b and expected(user, obj, action)
+                if allowed:
+                    assert status in (200, 204, 400, 409), (role, endpoint.url_name, obj, method, status)
+                else:
+                    assert status == 404, (role, endpoint.url_name, obj, method, status)
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_matrix(matrix, role):
+    a, b, actors = matrix
+    user = actors[role]
+    client = Client()
+    client.force_login(user)
+    for model, model_admin in admin_models():
+        info = model._meta.app_label, model._meta.model_name
+        changelist = client.get(reverse("admin:{}_{}_changelist".format(*info)))
+        if not is_scoped_admin(model_admin):
+            assert changelist.status_code == 403, (role, model, "superuser-only table")
+            continue
+        mine, theirs = a.rows[model], b.rows[model]
+        sees_any = model.scope_spec.allows_somewhere(user, Action.VIEW)
+        assert changelist.status_code == (200 if sees_any else 403), (role, model, changelist.status_code)
+        missing = client.get(reverse("admin:{}_{}_change".format(*info), args=[987654321]))
+        for obj, in_b in [(mine, False), (theirs, True)]:
+            change_url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
+            if changelist.status_code == 200:
+                listed = change_url in changelist.content.decode()
+                assert listed == (not in_b and expected(user, obj, Action.VIEW)), (role, model, obj, "listed")
+            response = client.get(change_url)
+            if not in_b and expected(user, obj, Action.VIEW):
+                assert response.status_code == 200, (role, model, obj, response.status_code)
+            else:
+                # Out of scope looks exactly like missing.
+                assert response.status_code == missing.status_code, (role, model, obj, response.status_code)
+
+
+def test_leadership_reads_but_never_writes(matrix):
+    a, _, actors = matrix
+    leader = actors[Role.LEADERSHIP]
+    for model, row in a.rows.items():
+        spec = model.scope_spec
+        assert not model._default_manager.restrict(leader, Action.CHANGE).filter(pk=row.pk).exists(), model
+        assert not model._default_manager.restrict(leader, Action.DELETE).filter(pk=row.pk).exists(), model
+        assert not spec.allows_somewhere(leader, Action.ADD), model
+
+
+def test_branch_b_staff_see_nothing_of_branch_a(matrix):
+    a, b, _ = matrix
+    outsider = actor(b, Role.FEDERATION_STAFF)
+    for model, row in a.rows.items():
+        for action in Action.values:
+            assert not model._default_manager.restrict(outsider, action).filter(pk=row.pk).exists(), (model, action)
+
+
+def test_matrix_size(matrix, capsys):
+    """Report the matrix's size: endpoints × roles × (in scope, out of scope) × actions."""
+    routes = model_routes()
+    cells = sum(len(ROLES) * 2 * (1 if not e.detail else 1 + len({"PATCH", "DELETE"} & e.methods)) for e in routes)
+    admin_cells = len(admin_models()) * len(ROLES) * 3
+    with capsys.disabled():
+        print(f"\nauthorization matrix: {len(routes)} API routes, {len(admin_models())} changelists, "
+              f"{len(ROLES)} roles, {cells + admin_cells} checks")
+    assert cells > 0

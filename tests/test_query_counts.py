@@ -1,0 +1,109 @@
+"""Every list endpoint and changelist runs a fixed number of queries, however many rows it shows.
+
+The pins live in tests/query_counts.json. A new list is discovered and must be pinned:
+run with UPDATE_QUERY_PINS=1 once, read the diff, commit it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.discovery import admin_models, is_scoped_admin, model_routes
+from tests.worlds import actor, build_world, extra_rows
+from unionhub.core.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+PINS_FILE = Path(__file__).with_name("query_counts.json")
+PINS = json.loads(PINS_FILE.read_text()) if PINS_FILE.exists() else {}
+UPDATE = os.environ.get("UPDATE_QUERY_PINS") == "1"
+measured: dict[str, int] = {}
+
+
+def viewer(world, staff, model):
+    """Someone who may list the model: federation staff, or the owner of personal rows."""
+    return staff if model.scope_spec.allows_somewhere(staff, "view") else world.owner
+
+
+def count_queries(get) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = get()
+    assert response.status_code == 200, response.status_code
+    return len(queries)
+
+
+@pytest.fixture(scope="module")
+def branch(django_db_setup, django_db_blocker):
+    """One branch with a row of every model, then five more of each; federation staff look at it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        world = build_world("丙", 121.40)
+        staff = actor(world, Role.FEDERATION_STAFF)
+        yield world, staff
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def check_pin(key: str, counts: list[int]) -> None:
+    assert len(set(counts)) == 1, f"{key}: the query count grows with the rows: {counts}"
+    measured[key] = counts[0]
+    if UPDATE:
+        PINS[key] = counts[0]
+        PINS_FILE.write_text(json.dumps(dict(sorted(PINS.items())), indent=2, ensure_ascii=False) + "\n")
+        return
+    assert key in PINS, f"{key} is not pinned: run the suite once with UPDATE_QUERY_PINS=1"
+    assert counts[0] == PINS[key], f"{key}: {counts[0]} queries, pinned at {PINS[key]}"
+
+
+@pytest.mark.parametrize("endpoint", [e for e in model_routes() if not e.detail], ids=lambda e: e.url_name)
+def test_api_list_query_count_is_pinned(branch, endpoint):
+    world, staff = branch
+    client = APIClient()
+    client.force_login(viewer(world, staff, endpoint.model))  # a fresh user per request, as in production
+    url = reverse(endpoint.url_name)
+    counts = [count_queries(lambda: client.get(url, {"page_size": 10}))]
+    extra_rows(world, endpoint.model, 5)
+    counts.append(count_queries(lambda: client.get(url, {"page_size": 10})))
+    counts.append(count_queries(lambda: client.get(url, {"page_size": 50})))
+    check_pin(f"api {url}", counts)
+
+
+@pytest.mark.parametrize(
+    "model", [m for m, a in admin_models() if is_scoped_admin(a)], ids=lambda m: m._meta.label_lower
+)
+def test_changelist_query_count_is_pinned(branch, model):
+    world, staff = branch
+    client = Client()
+    client.force_login(viewer(world, staff, model))
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    counts = [count_queries(lambda: client.get(url))]
+    extra_rows(world, model, 5)
+    counts.append(count_queries(lambda: client.get(url)))
+    check_pin(f"admin {url}", counts)
+
+
+GEOJSON = ["/api/v1/zones/geojson/", "/api/v1/unions/geojson/"]
+
+
+@pytest.mark.parametrize("url", GEOJSON)
+def test_geojson_query_count_is_pinned(branch, url):
+    world, staff = branch
+    client = APIClient()
+    client.force_login(staff)
+    model = world.zone.__class__ if "zones" in url else world.union.__class__
+    counts = [count_queries(lambda: client.get(url))]
+    extra_rows(world, model, 5)
+    counts.append(count_queries(lambda: client.get(url)))
+    check_pin(f"api {url}", counts)

@@ -1,0 +1,132 @@
+"""Two federation branches, A and B, each with one row of every scoped model, and an actor per role in A.
+
+The authorization matrix and the query-count pins build on these. A new scoped model needs
+one entry in ``BUILDERS``; the tests fail, naming the model, until it has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from members.models import Member
+from stations.models import Station, StationKeeper
+from tests import factories as f
+from unionhub.core.choices import Role
+from unionhub.core.models import (
+    AccessLog,
+    Delivery,
+    Federation,
+    Job,
+    Notification,
+    RoleAssignment,
+    User,
+    WebhookEndpoint,
+)
+from zones.models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+
+
+@dataclass
+class World:
+    """One branch of the tree: a county federation, a zone, a union in it, a station, a member."""
+
+    name: str
+    federation: Federation
+    zone: Zone
+    union: GrassrootsUnion
+    station: Station
+    owner: User  # a user to whom personal rows (notifications, jobs) belong
+    rows: dict[type[models.Model], models.Model] = field(default_factory=dict)
+
+
+def build_world(name: str, lon: float) -> World:
+    federation = f.FederationFactory(name=f"{name}县总工会")
+    zone = f.ZoneFactory(federation=federation, name=f"{name}片区", boundary=f.square(lon, 29.3))
+    union = f.GrassrootsUnionFactory(zone=zone, federation=federation, location=f.Point(lon + 0.01, 29.31))
+    station = f.StationFactory(zone=zone, federation=federation, position=f.Point(lon + 0.02, 29.32))
+    owner = f.UserFactory(username=f"{name}_owner", federation=federation)
+    world = World(name, federation, zone, union, station, owner)
+    for model, builder in BUILDERS.items():
+        world.rows[model] = builder(world)
+    return world
+
+
+def _notification(w: World) -> Notification:
+    return Notification.objects.create(recipient=w.owner, key=f"{w.name}-hello", title="你好")
+
+
+BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
+    Federation: lambda w: w.federation,
+    User: lambda w: w.owner,
+    RoleAssignment: lambda w: f.RoleAssignmentFactory(federation=w.federation, role=Role.LEADERSHIP),
+    Zone: lambda w: w.zone,
+    GrassrootsUnion: lambda w: w.union,
+    Enterprise: lambda w: f.EnterpriseFactory(union=w.union),
+    ZoneStaff: lambda w: f.ZoneStaffFactory(zone=w.zone, role=Role.ZONE_AUXILIARY),
+    UnionChair: lambda w: f.UnionChairFactory(union=w.union),
+    Station: lambda w: w.station,
+    StationKeeper: lambda w: f.StationKeeperFactory(station=w.station),
+    Member: lambda w: f.MemberFactory(union=w.union),
+    Job: lambda w: Job.objects.create(kind="export", created_by=w.owner, federation_path=w.federation.path),
+    AccessLog: lambda w: AccessLog.objects.create(
+        user=w.owner, action="reveal", model="members.member", federation_path=w.federation.path
+    ),
+    Notification: _notification,
+    Delivery: lambda w: Delivery.objects.create(
+        notification=w.rows[Notification], channel="email", key=f"{w.name}-hello-email", subject="你好"
+    ),
+    WebhookEndpoint: lambda w: WebhookEndpoint.objects.create(
+        federation=w.federation, channel="wecom", name="片区群", url="http://127.0.0.1:9/robot"
+    ),
+}
+
+
+def extra_rows(world: World, model: type[models.Model], count: int) -> None:
+    """More rows of one model in a world (for query-count pins), built like the first one."""
+    for i in range(count):
+        if model is Federation:
+            f.FederationFactory(parent=world.federation, kind="township")
+        elif model is User:
+            f.UserFactory(federation=world.federation)
+        elif model is Zone:
+            f.ZoneFactory(federation=world.federation, boundary=f.square(121.0 + i * 0.06, 30.0))
+        elif model is GrassrootsUnion:
+            f.GrassrootsUnionFactory(zone=world.zone, federation=world.federation)
+        elif model is Station:
+            f.StationFactory(zone=world.zone, federation=world.federation)
+        elif model is Notification:
+            Notification.objects.create(recipient=world.owner, key=f"{world.name}-extra-{i}", title="提醒")
+        elif model is Delivery:
+            Delivery.objects.create(
+                notification=world.rows[Notification], channel="email", key=f"{world.name}-extra-{i}", subject="提醒"
+            )
+        elif model is WebhookEndpoint:
+            WebhookEndpoint.objects.create(
+                federation=world.federation, channel="dingtalk", name=f"群{i}", url="http://127.0.0.1:9/r"
+            )
+        else:
+            BUILDERS[model](world)
+
+
+# The actors: one per role, each bound to world A's node of the right kind.
+ROLE_BINDERS: dict[str, Callable[[World, User], Any]] = {
+    Role.FEDERATION_STAFF: lambda w, u: RoleAssignment.objects.create(
+        user=u, role=Role.FEDERATION_STAFF, federation=w.federation
+    ),
+    Role.LEADERSHIP: lambda w, u: RoleAssignment.objects.create(user=u, role=Role.LEADERSHIP, federation=w.federation),
+    Role.ZONE_CHIEF: lambda w, u: ZoneStaff.objects.create(user=u, zone=w.zone, role=Role.ZONE_CHIEF),
+    Role.ZONE_SOCIAL_WORKER: lambda w, u: ZoneStaff.objects.create(user=u, zone=w.zone, role=Role.ZONE_SOCIAL_WORKER),
+    Role.ZONE_INSTRUCTOR: lambda w, u: ZoneStaff.objects.create(user=u, zone=w.zone, role=Role.ZONE_INSTRUCTOR),
+    Role.ZONE_AUXILIARY: lambda w, u: ZoneStaff.objects.create(user=u, zone=w.zone, role=Role.ZONE_AUXILIARY),
+    Role.STATION_KEEPER: lambda w, u: StationKeeper.objects.create(user=u, station=w.station),
+    Role.UNION_CHAIR: lambda w, u: UnionChair.objects.create(user=u, union=w.union),
+}
+
+
+def actor(world: World, role: str) -> User:
+    user = f.UserFactory(username=f"{world.name}_{role}", federation=world.federation)
+    ROLE_BINDERS[role](world, user)
+    return User.objects.get(pk=user.pk)  # fresh: no cached grants
