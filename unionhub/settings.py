@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FederationKindEnum": "unionhub.core.choices.FederationKind",
+        "ZoneKindEnum": "zones.choices.ZoneKind",
+        "StationKindEnum": "stations.choices.StationKind",
+        "RoleEnum": "unionhub.core.choices.Role",
+    },
 }
 
 # Maps: no basemap is fetched unless TIANDITU_KEY is set (tests and intranets run without tiles).
@@ -226,6 +232,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # edits made in the admin survive restarts.
 UNIONHUB_BEAT_SCHEDULE = {
     "relay outbox": {"task": "core.relay_outbox", "schedule": 15.0},
+    "sweep lost deliveries": {"task": "notify.sweep_deliveries", "schedule": 600.0},
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
 }
 

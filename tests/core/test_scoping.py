@@ -58,8 +58,11 @@ def test_a_zone_chief_cannot_move_a_union_into_another_zone(two_zones, client_fo
 
 
 def test_city_staff_see_every_county_below_them():
-    city = Federation.objects.create(name="宁波市总工会", kind=FederationKind.CITY,
-                                     parent=Federation.objects.create(name="浙江省总工会", kind=FederationKind.PROVINCE))
+    city = Federation.objects.create(
+        name="宁波市总工会",
+        kind=FederationKind.CITY,
+        parent=Federation.objects.create(name="浙江省总工会", kind=FederationKind.PROVINCE),
+    )
     ninghai, haishu = FederationFactory(parent=city), FederationFactory(parent=city)
     unions = [GrassrootsUnionFactory(zone=ZoneFactory(federation=f)) for f in (ninghai, haishu)]
     city_staff = RoleAssignmentFactory(federation=city, role=Role.FEDERATION_STAFF).user
@@ -89,8 +92,9 @@ def test_a_role_bound_to_the_wrong_kind_of_node_is_refused(client_for):
     zone = ZoneFactory(federation=county)
     api = client_for(staff)
 
-    as_federation = api.post("/api/v1/role-assignments/", {"user": staff.pk, "role": Role.ZONE_CHIEF,
-                                                            "federation": county.pk})
+    as_federation = api.post(
+        "/api/v1/role-assignments/", {"user": staff.pk, "role": Role.ZONE_CHIEF, "federation": county.pk}
+    )
     as_zone = api.post("/api/v1/zone-staff/", {"user": staff.pk, "role": Role.LEADERSHIP, "zone": zone.pk})
 
     assert as_federation.status_code == 400

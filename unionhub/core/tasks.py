@@ -1,11 +1,14 @@
-"""Core tasks: the outbox relay and its clean-up."""
+"""Core tasks: the outbox relay and its clean-up, and notification delivery."""
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
 from django.utils import timezone
 
-from . import outbox
+from . import channels, notify, outbox
+from .choices import DeliveryStatus
 from .models import OutboxMessage
 
 
@@ -19,3 +22,48 @@ def relay_outbox() -> int:
 def purge_outbox(days: int = 14) -> int:
     deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - timedelta(days=days)).delete()
     return deleted
+
+
+@shared_task(
+    bind=True,
+    name="notify.deliver",
+    ignore_result=True,
+    acks_late=True,
+    max_retries=None,  # notify.MAX_ATTEMPTS counts attempts, duplicates of the task included
+    soft_time_limit=90,
+    time_limit=120,  # below notify.LEASE, so a killed attempt's lease has run out when it is redelivered
+)
+def deliver(self: Task, delivery_id: int) -> str:
+    """Send one Delivery; retry transient failures with backoff; record every attempt (DESIGN.md rule 6)."""
+    delivery = notify.claim(delivery_id)
+    if delivery is None:
+        return "skipped"  # sent, failed, gone, or being sent by another worker
+    error: channels.DeliveryError
+    try:
+        receipt = channels.send(delivery)
+    except SoftTimeLimitExceeded:
+        error = channels.TransientDeliveryError("time limit reached", certain=False)
+    except channels.DeliveryError as exc:
+        error = exc
+    except Exception as exc:
+        # A bug: on record as an uncertain failure, then raised for the worker's log.
+        notify.record(delivery, DeliveryStatus.FAILED, error=exc)
+        raise
+    else:
+        notify.record(delivery, DeliveryStatus.SENT, receipt=receipt)
+        return "sent"
+    if isinstance(error, channels.TransientDeliveryError) and delivery.attempts < notify.MAX_ATTEMPTS:
+        notify.record(delivery, DeliveryStatus.RETRYING, error=error)
+        raise self.retry(countdown=notify.backoff(delivery.attempts))
+    notify.record(delivery, DeliveryStatus.FAILED, error=error)
+    return "failed"
+
+
+@shared_task(name="notify.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> int:
+    """Enqueue again the deliveries whose task was lost (broker restarted, message dropped)."""
+    stale = notify.stale_deliveries()
+    with transaction.atomic():
+        for delivery_id in stale:
+            outbox.enqueue(notify.DELIVER_TASK, delivery_id, queue="notify")
+    return len(stale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..choices import Action
@@ -67,6 +68,7 @@ class FederationSerializer(ValidatedModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     federation = BriefFederationSerializer(read_only=True)
+    email = serializers.CharField(read_only=True, label=_("e-mail"))  # often empty: not "format: email"
 
     class Meta:
         model = User
