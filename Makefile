@@ -10,6 +10,7 @@ setup:  ## Install what is missing, start PostgreSQL+PostGIS and Redis, migrate
 	@scripts/bootstrap.sh
 	@scripts/services.sh start
 	@$(ENV) DEBUG=true python manage.py migrate --no-input -v0
+	@$(ENV) DEBUG=true python manage.py compilemessages --ignore=.venv -v0
 
 run: setup  ## Load the demo and run web, Celery worker and beat (Ctrl-C stops them)
 	@$(ENV) DEBUG=true python manage.py load_demo

@@ -1,0 +1,103 @@
+"""Resident ID numbers and phones are encrypted, looked up by keyed hash, shown masked, revealed with a log."""
+
+import logging
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from members.models import Member
+from tests.factories import GrassrootsUnionFactory, MemberFactory, RoleAssignmentFactory, UnionChairFactory, id_number
+from unionhub.core.actions import do_reveal
+from unionhub.core.choices import Role
+from unionhub.core.models import AccessLog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def union_and_staff():
+    union = GrassrootsUnionFactory()
+    staff = RoleAssignmentFactory(federation=union.federation, role=Role.FEDERATION_STAFF).user
+    return union, staff
+
+
+def test_a_new_member_is_stored_encrypted_and_shown_masked(union_and_staff, client_for, caplog):
+    union, staff = union_and_staff
+    number = id_number("19880512")
+    caplog.set_level(logging.DEBUG)
+
+    response = client_for(staff).post(
+        "/api/v1/members/", {"name": "秦伟", "union": union.pk, "phone": "13912345678", "id_number": number}
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["masked_phone"].endswith("5678") and "1391234" not in body["masked_phone"]
+    assert body["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
+    assert "phone" not in body and "id_number" not in body
+    with connection.cursor() as cursor:
+        cursor.execute("select phone_encrypted, id_number_encrypted, phone_hash from members_member")
+        phone_enc, id_enc, phone_hash = cursor.fetchone()
+    assert b"13912345678" not in bytes(phone_enc)
+    assert number.encode() not in bytes(id_enc)
+    assert phone_hash == Member.phone_lookup("139 1234 5678")
+    assert "13912345678" not in caplog.text and number not in caplog.text
+
+
+def test_search_by_phone_is_a_post_compared_by_hash(union_and_staff, client_for):
+    union, staff = union_and_staff
+    member = MemberFactory(union=union)
+    phone = member.reveal_phone()
+    api = client_for(staff)
+
+    found = api.post("/api/v1/members/search/", {"phone": phone}).json()["results"]
+    not_found = api.post("/api/v1/members/search/", {"phone": "13000000000"}).json()["results"]
+
+    assert [row["id"] for row in found] == [member.pk]
+    assert not_found == []
+
+
+def test_search_needs_something_to_search_for(union_and_staff, client_for):
+    _, staff = union_and_staff
+    response = client_for(staff).post("/api/v1/members/search/", {})
+    assert response.status_code == 400
+
+
+def test_a_bad_id_number_is_refused_and_nothing_is_stored(union_and_staff, client_for):
+    union, staff = union_and_staff
+    good = id_number()
+    wrong = good[:-1] + ("1" if good[-1] != "1" else "2")
+    response = client_for(staff).post("/api/v1/members/", {"name": "李强", "union": union.pk, "id_number": wrong})
+    assert response.status_code == 400
+    assert "id_number" in response.json()
+    assert not Member.objects.exists()
+
+
+def test_revealing_an_id_number_needs_the_permission_and_is_logged(union_and_staff):
+    union, staff = union_and_staff
+    member = MemberFactory(union=union)
+    chair = UnionChairFactory(union=union).user
+
+    with pytest.raises(PermissionDenied):
+        do_reveal(member, "id_number", actor=chair, reason="核对身份")
+    assert not AccessLog.objects.exists()
+
+    value = do_reveal(member, "id_number", actor=staff, reason="核对身份", ip="127.0.0.1")
+
+    assert value == member.reveal_id_number()
+    log = AccessLog.objects.get()
+    assert (log.user, log.field, log.reason, log.object_id) == (staff, "id_number", "核对身份", str(member.pk))
+    assert value not in str(log.__dict__)
+
+
+def test_the_change_history_never_holds_personal_data(union_and_staff):
+    union, _ = union_and_staff
+    member = MemberFactory(union=union)
+    member.set_phone("13700001111")
+    member.save()
+
+    history_columns = {f.name for f in Member.history.model._meta.fields}
+
+    assert not {"phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"} & history_columns
+    assert Member.history.filter(id=member.pk).count() >= 2
