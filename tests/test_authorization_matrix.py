@@ -171,6 +171,8 @@ def test_matrix_size(matrix, capsys):
     cells = sum(len(ROLES) * 2 * (1 if not e.detail else 1 + len({"PATCH", "DELETE"} & e.methods)) for e in routes)
     admin_cells = len(admin_models()) * len(ROLES) * 3
     with capsys.disabled():
-        print(f"\nauthorization matrix: {len(routes)} API routes, {len(admin_models())} changelists, "
-              f"{len(ROLES)} roles, {cells + admin_cells} checks")
+        print(
+            f"\nauthorization matrix: {len(routes)} API routes, {len(admin_models())} changelists, "
+            f"{len(ROLES)} roles, {cells + admin_cells} checks"
+        )
     assert cells > 0

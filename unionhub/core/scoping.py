@@ -115,6 +115,8 @@ class ScopeSpec:
 
     def allows_somewhere(self, user: User, action: str) -> bool:
         """Whether any of the user's grants allows ``action`` on this kind of row at all."""
+        if not user.is_authenticated or not user.is_active:
+            return False
         if user.is_superuser or (self.owner and action == Action.VIEW):
             return True
         return any(self.field_for(g.kind) is not None and action in self.actions_for(g.role) for g in grants_for(user))
