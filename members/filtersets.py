@@ -9,7 +9,7 @@ from .search import name_search_q
 class MemberFilterSet(django_filters.FilterSet):
     """Filters for rosters. Phone and ID number are never filters: they go by POST to /search/."""
 
-    name = django_filters.CharFilter(method="filter_name", label=_("name"))
+    name = django_filters.CharFilter(method="filter_name", label=_("full name"))
     joined_after = django_filters.DateFilter(field_name="joined_on", lookup_expr="gte", label=_("joined on or after"))
     joined_before = django_filters.DateFilter(field_name="joined_on", lookup_expr="lte", label=_("joined on or before"))
 

@@ -29,7 +29,7 @@ class Member(ProtectedPhone, ProtectedIdNumber):
     zones.actions.sync_union_copies, so that scoping is one indexed condition.
     """
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_bigrams = ArrayField(models.CharField(max_length=2), default=list, editable=False)
     member_number = models.CharField(_("member number"), max_length=20, unique=True, null=True, editable=False)
     union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="members", verbose_name=_("union"))

@@ -48,7 +48,7 @@ class MemberSearchSerializer(serializers.Serializer):
 
     phone = serializers.CharField(required=False, allow_blank=True, label=_("mobile phone"))
     id_number = serializers.CharField(required=False, allow_blank=True, label=_("ID number"))
-    name = serializers.CharField(required=False, allow_blank=True, max_length=50, label=_("name"))
+    name = serializers.CharField(required=False, allow_blank=True, max_length=50, label=_("full name"))
 
     def validate(self, attrs: dict) -> dict:
         if not any(attrs.get(key) for key in ("phone", "id_number", "name")):

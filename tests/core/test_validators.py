@@ -58,3 +58,11 @@ def test_mainland_mobiles_pass(value):
 def test_other_numbers_are_refused(value):
     with pytest.raises(ValidationError):
         validate_phone(value)
+
+
+@pytest.mark.parametrize("birth", ["19900231", "20991231", "18001010"])
+def test_an_id_number_must_carry_a_real_past_birth_date(birth):
+    body = f"330226{birth}123"
+    with pytest.raises(ValidationError) as error:
+        validate_id_number(body + id_check_character(body))
+    assert error.value.code == "birth_date"

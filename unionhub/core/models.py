@@ -344,7 +344,7 @@ class Job(models.Model):
     kind = models.CharField(_("kind"), max_length=50)
     status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    progress = models.PositiveIntegerField(_("done"), default=0)
+    progress = models.PositiveIntegerField(_("items done"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     message = models.TextField(_("message"), blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
@@ -380,9 +380,9 @@ class AccessLog(models.Model):
     object_id = models.CharField(_("record"), max_length=64, blank=True)
     field = models.CharField(_("field"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     federation_path = models.CharField(_("federation path"), max_length=255, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("viewed at"), default=timezone.now, db_index=True)
 
     # The log is read by federation staff and leadership of the node; nobody edits it.
     scope_spec = ScopeSpec(
@@ -477,7 +477,7 @@ class Delivery(models.Model):
         _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    attempt_log = models.JSONField(_("attempts made"), default=list, blank=True)
+    attempt_log = models.JSONField(_("attempt log"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

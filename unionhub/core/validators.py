@@ -1,5 +1,6 @@
 """Validators for Chinese identifiers: resident ID numbers, mobile phones, credit codes."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -19,8 +20,11 @@ def validate_id_number(value: str) -> None:
     number = normalise_id_number(value)
     if not _ID_RE.match(number):
         raise ValidationError(_("A resident ID number has 17 digits and a final digit or X."), code="format")
-    month, day = int(number[10:12]), int(number[12:14])
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        born = None
+    if born is None or not (datetime.date(1900, 1, 1) <= born <= datetime.date.today()):
         raise ValidationError(_("The date of birth in this ID number is not a real date."), code="birth_date")
     if id_check_character(number[:17]) != number[17]:
         raise ValidationError(
@@ -80,5 +84,8 @@ def validate_union_credit_code(value: str) -> None:
     validate_credit_code(value)
     if not normalise_credit_code(value).startswith("81"):
         raise ValidationError(
-            _("A trade union's own credit code starts with 81 (registered by the trade union)."), code="not_union"
+            _(
+                "A trade union's own credit code starts with 81 (8: issued by a trade-union authority, 1: grassroots union)."
+            ),
+            code="not_union",
         )
