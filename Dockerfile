@@ -10,8 +10,11 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
+# Production static files (hashed names and their manifest) are collected with DEBUG off; the
+# keys below exist only for this build step, the running container reads its own from .env.
 RUN python manage.py compilemessages --ignore=.venv -v0 \
- && DEBUG=true python manage.py collectstatic --no-input -v0
+ && DEBUG=false SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHkh \
+    FIELD_HASH_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHkh python manage.py collectstatic --no-input -v0
 
 RUN useradd --system --home /app unionhub && mkdir -p /app/media && chown unionhub /app/media
 USER unionhub

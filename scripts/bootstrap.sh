@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(postgresql postgresql-15-postgis-3 gdal-bin redis-server gettext
-                 chromium chromium-driver fonts-noto-cjk docker-compose)
+                 chromium fonts-noto-cjk docker-compose)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,7 +1,7 @@
 """schemathesis over the whole OpenAPI schema: no server errors, every response as documented.
 
-Examples per operation are bounded so that the suite stays fast; `make verify` can raise
-FUZZ_EXAMPLES for a longer run.
+Examples per operation are bounded so that the suite stays fast; set FUZZ_EXAMPLES (for
+example 100) for a longer run.
 """
 
 from __future__ import annotations

@@ -43,6 +43,18 @@ class MemberSerializer(ValidatedModelSerializer):
         return attrs
 
 
+class RevealSerializer(serializers.Serializer):
+    """Ask to see one protected field in full; the reason goes into the access log."""
+
+    field = serializers.ChoiceField(choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))])
+    reason = serializers.CharField(max_length=500, label=_("reason"))
+
+
+class RevealedSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
+
+
 class MemberSearchSerializer(serializers.Serializer):
     """Look members up by phone or ID number (compared through the keyed hash), or by name."""
 

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from unionhub.core.actions import do_reveal
 from unionhub.core.api.viewsets import ScopedModelViewSet
 from unionhub.core.choices import Action
 
@@ -12,7 +13,7 @@ from ..actions import do_save_member
 from ..filtersets import MemberFilterSet
 from ..models import Member
 from ..search import name_search_q
-from .serializers import MemberSearchSerializer, MemberSerializer
+from .serializers import MemberSearchSerializer, MemberSerializer, RevealedSerializer, RevealSerializer
 
 LIST_FIELDS = [
     "id",
@@ -34,6 +35,7 @@ class MemberViewSet(ScopedModelViewSet):
     queryset = Member.objects.select_related("union").only(*LIST_FIELDS)
     serializer_class = MemberSerializer
     filterset_class = MemberFilterSet
+    scope_actions = {"search": Action.VIEW, "reveal": Action.REVEAL}
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
@@ -47,6 +49,19 @@ class MemberViewSet(ScopedModelViewSet):
         for key, value in data.items():
             setattr(member, key, value)
         serializer.instance = do_save_member(member, actor=self.request.user, **personal)
+
+    @extend_schema(request=RevealSerializer, responses=RevealedSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """Show a member's phone or ID number in full, for a stated reason; every reveal is logged."""
+        ask = RevealSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        member = self.get_object()  # among the members the user may reveal: others answer 404
+        field = ask.validated_data["field"]
+        value = do_reveal(
+            member, field, actor=request.user, reason=ask.validated_data["reason"], ip=request.META.get("REMOTE_ADDR")
+        )
+        return Response({"field": field, "value": value})
 
     @extend_schema(request=MemberSearchSerializer, responses=MemberSerializer(many=True))
     @action(detail=False, methods=["post"])

@@ -101,3 +101,18 @@ def test_the_change_history_never_holds_personal_data(union_and_staff):
 
     assert not {"phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"} & history_columns
     assert Member.history.filter(id=member.pk).count() >= 2
+
+
+def test_the_api_reveals_for_a_reason_and_logs_it(union_and_staff, client_for):
+    union, staff = union_and_staff
+    member = MemberFactory(union=union)
+    chair = UnionChairFactory(union=union).user
+
+    refused = client_for(chair).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone", "reason": "回访"})
+    no_reason = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone"})
+    shown = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone", "reason": "回访"})
+
+    assert refused.status_code == 404
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()
+    assert shown.json() == {"field": "phone", "value": member.reveal_phone()}
+    assert list(AccessLog.objects.values_list("user", "field", "reason")) == [(staff.pk, "phone", "回访")]

@@ -33,10 +33,12 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     save_action: Callable[..., Any] = staticmethod(save_scoped)
     delete_action: Callable[..., Any] = staticmethod(delete_scoped)
+    # Extra actions whose scope is not their HTTP method's (a POST that only reads, say).
+    scope_actions: dict[str, str] = {}
 
     def get_queryset(self) -> models.QuerySet:
-        action = ACTION_FOR_METHOD.get(self.request.method or "GET", Action.VIEW)
-        return super().get_queryset().restrict(self.request.user, action)  # type: ignore[attr-defined]
+        action = self.scope_actions.get(self.action or "") or ACTION_FOR_METHOD.get(self.request.method or "GET")
+        return super().get_queryset().restrict(self.request.user, action or Action.VIEW)  # type: ignore[attr-defined]
 
     def perform_create(self, serializer: Any) -> None:
         model = serializer.Meta.model
