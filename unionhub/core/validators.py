@@ -85,7 +85,8 @@ def validate_union_credit_code(value: str) -> None:
     if not normalise_credit_code(value).startswith("81"):
         raise ValidationError(
             _(
-                "A trade union's own credit code starts with 81 (8: issued by a trade-union authority, 1: grassroots union)."
+                "A trade union's own credit code starts with 81 "
+                "(8: issued by a trade-union authority, 1: grassroots union)."
             ),
             code="not_union",
         )
