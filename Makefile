@@ -12,13 +12,13 @@ setup:  ## Install what is missing, start PostgreSQL+PostGIS and Redis, migrate
 	@$(ENV) DEBUG=true python manage.py migrate --no-input -v0
 	@$(ENV) DEBUG=true python manage.py compilemessages --ignore=.venv -v0
 
-run: setup  ## Load the demo and run web, Celery worker and beat (Ctrl-C stops them)
-	@$(ENV) DEBUG=true python manage.py load_demo
+run: setup  ## Load the demo and run web, Celery worker and beat; prints the address and demo log-ins (PORT=8000)
+	@$(ENV) DEBUG=true python manage.py load_demo --verbosity 0
 	@$(ENV) DEBUG=true scripts/run.sh
 
-stop:  ## Stop everything `make run` started (the portal, PostgreSQL, Redis)
-	@scripts/run.sh --stop || true
-	@scripts/services.sh stop
+stop:  ## Stop everything `make run` started, even in the background (KEEP_SERVICES=1 keeps PostgreSQL and Redis)
+	@scripts/run.sh --stop
+	@if [[ -z "$(KEEP_SERVICES)" ]]; then scripts/services.sh stop; fi
 
 test: setup  ## Static checks, then the whole suite (browser tests and the authorization matrix included)
 	@scripts/check.sh

@@ -3,7 +3,8 @@
 #
 # Each checkout gets its own ports (chosen once, kept in .run/ports.env) so that a working copy
 # and a fresh clone running CI never collide with each other or with services on 5432/6379.
-# When DATABASE_URL or REDIS_URL is already set, that service is taken as given and not started.
+# When DATABASE_URL or REDIS_URL points at another server, that service is taken as given:
+# neither started nor stopped here.
 # Usage: scripts/services.sh start|stop|status|env
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,11 @@ as_pg_owner() {
   if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Is the address in $1 another server than this checkout's private one on port $2?
+external() { [[ -n "$1" && "$1" != *"127.0.0.1:$2/"* && "$1" != *"localhost:$2/"* ]]; }
+
 pg_start() {
-  [[ -n "${DATABASE_URL:-}" ]] && return
+  external "${DATABASE_URL:-}" "$PG_PORT" && return
   if [[ ! -f "$PGDATA/PG_VERSION" ]]; then
     mkdir -p "$PGDATA"
     [[ $(id -u) == 0 ]] && chown postgres: "$PGDATA"
@@ -42,8 +46,10 @@ pg_start() {
   fi
   if as_pg_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then return; fi
   # A development cluster: durability is traded for speed (fsync off), never used for real data.
+  # The planner settings are the production ones (docs/deploy.md): SSD costs, no parallel
+  # workers or JIT for short web queries on 2 cores.
   as_pg_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 start \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB" >/dev/null
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c random_page_cost=1.1 -c max_parallel_workers_per_gather=0 -c jit=off" >/dev/null
   local psql=("$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt)
   if [[ -z $("${psql[@]}" -d postgres -c "select 1 from pg_database where datname='unionhub'") ]]; then
     "${psql[@]}" -d postgres -c "create database unionhub"
@@ -52,12 +58,13 @@ pg_start() {
 }
 
 pg_stop() {
+  external "${DATABASE_URL:-}" "$PG_PORT" && return
   [[ -f "$PGDATA/postmaster.pid" ]] || return 0
   as_pg_owner "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null || true
 }
 
 redis_start() {
-  [[ -n "${REDIS_URL:-}" ]] && return
+  external "${REDIS_URL:-}" "$REDIS_PORT" && return
   if [[ -f "$RUN/redis.pid" ]] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null; then return; fi
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
     --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --dir "$RUN"
@@ -66,6 +73,7 @@ redis_start() {
 }
 
 redis_stop() {
+  external "${REDIS_URL:-}" "$REDIS_PORT" && return
   [[ -f "$RUN/redis.pid" ]] || return 0
   local pid; pid=$(cat "$RUN/redis.pid")
   kill "$pid" 2>/dev/null || true
@@ -73,9 +81,10 @@ redis_stop() {
   rm -f "$RUN/redis.pid"
 }
 
+# The private services' addresses (an address given from outside stays in the caller's environment).
 print_env() {
-  echo "DATABASE_URL=${DATABASE_URL:-postgis://postgres@127.0.0.1:$PG_PORT/unionhub}"
-  echo "REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
+  echo "DATABASE_URL=postgis://postgres@127.0.0.1:$PG_PORT/unionhub"
+  echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
 }
 
 pick_ports

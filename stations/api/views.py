@@ -10,7 +10,7 @@ from .serializers import StationKeeperSerializer, StationSerializer
 
 
 class StationViewSet(ScopedModelViewSet):
-    queryset = Station.objects.select_related("zone")
+    queryset = Station.objects.select_related("zone").defer("zone__boundary")
     serializer_class = StationSerializer
     filterset_class = StationFilterSet
     filter_backends = [DjangoFilterBackend, InBBoxFilter]

@@ -86,4 +86,4 @@ def test_it_refuses_a_position_outside_the_federations_area(staff):
     with pytest.raises(ValidationError) as error:
         do_save_union(union, actor=staff)
 
-    assert "outside the area" in str(error.value.message_dict["location"])
+    assert error.value.error_dict["location"][0].code == "outside_area"

@@ -1,8 +1,6 @@
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from unionhub.core.api.serializers import BriefFederationSerializer, ValidatedModelSerializer
+from unionhub.core.api.serializers import ValidatedModelSerializer
 
 from ..models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
 
@@ -32,18 +30,6 @@ class ZoneSerializer(ValidatedModelSerializer):
         ]
 
 
-class ZoneGeoSerializer(GeoFeatureModelSerializer):
-    """A zone as a GeoJSON feature (boundary simplified for maps)."""
-
-    federation = BriefFederationSerializer(read_only=True)
-    map_boundary = GeometryField(read_only=True, precision=6)
-
-    class Meta:
-        model = Zone
-        geo_field = "map_boundary"
-        fields = ["id", "name", "kind", "sector", "federation"]
-
-
 class GrassrootsUnionSerializer(ValidatedModelSerializer):
     zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
 
@@ -66,13 +52,6 @@ class GrassrootsUnionSerializer(ValidatedModelSerializer):
             "founded_on",
         ]
         read_only_fields = ["member_count"]
-
-
-class GrassrootsUnionGeoSerializer(GeoFeatureModelSerializer):
-    class Meta:
-        model = GrassrootsUnion
-        geo_field = "location"
-        fields = ["id", "name", "zone", "sector", "member_count"]
 
 
 class EnterpriseSerializer(ValidatedModelSerializer):

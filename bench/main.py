@@ -1,0 +1,437 @@
+"""Ningbo-scale benchmark (DESIGN.md rule 9): each operation beside its floor and its raw SQL.
+
+Run through ``bench/run`` (``make bench``). It uses the database ``unionhub_bench`` on the
+server of DATABASE_URL (or BENCH_DATABASE_URL), migrates it, seeds it with
+``seed_scale`` when it has no members, then for every operation:
+
+- issues the real request in-process through ``django.test.Client`` (full middleware,
+  session authentication, DRF or the admin) as one of the bench users;
+- issues the floor request (``bench/floors.py``: same middleware, authentication and
+  ``restrict()``, rows from ``.values()`` as JSON) as the same user;
+- replays the endpoint's own data queries (captured, minus the session, user and grant
+  look-ups every request shares with its floor) directly through a cursor;
+
+interleaved, after a warm-up, N times each, and prints median and p95 against targets.
+
+Settings: ``unionhub.settings`` with DEBUG=true in the environment (development keys,
+plain static storage), then DEBUG=False in this process before the first request, so no
+query logging and no template debugging: production-like for what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+BENCH_DATABASE = "unionhub_bench"
+# Statements every request makes whether endpoint or floor: session, user, role bindings.
+OVERHEAD_TABLES = re.compile(
+    r'FROM "(django_session|core_user|core_roleassignment|zones_zonestaff|zones_unionchair|stations_stationkeeper)"'
+    r'|^(UPDATE|INSERT INTO) "django_session"'
+)
+CONTROL = re.compile(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+# An exact count over the whole members table: what the admin must never run.
+UNFILTERED_MEMBER_COUNT = re.compile(r'SELECT COUNT\(\*\).*FROM "members_member"', re.I | re.S)
+
+
+def database_url() -> str:
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        return url
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        sys.exit("bench: set DATABASE_URL (make bench reads .run/services.env) or BENCH_DATABASE_URL")
+    return urlunsplit(urlsplit(base)._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database on its server if it is missing."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+    with admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            print(f"bench: creating database {name}")
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "true")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "unionhub.settings"
+    import warnings
+
+    import django
+
+    # WhiteNoise looks for collected static files, which benchmarks never serve.
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.ROOT_URLCONF = "bench.urls"
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+@dataclass
+class Operation:
+    name: str
+    user: str  # a key of unionhub.demo.bulk.BENCH_USERS
+    path: str
+    floor_path: str
+    data: dict[str, Any] | None = None  # POST body (JSON); GET when None
+    limit_ms: float | None = None  # an absolute target; otherwise the target is ≤ 2× the floor
+    required: bool = True  # one of the operations the issue asks for (others are extras)
+    explain_index: str | None = None  # the plan must use this index
+    same_queries_as: str | None = None  # must make as many queries as that operation
+
+
+@dataclass
+class Result:
+    operation: str
+    user: str
+    median_ms: float
+    p95_ms: float
+    floor_ms: float
+    floor_p95_ms: float
+    sql_ms: float
+    ratio: float
+    queries: int
+    floor_queries: int
+    target: str
+    ok: bool
+    rows: int
+    iterations: int
+    required: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def operations(sample: dict[str, str]) -> list[Operation]:
+    search = "/api/v1/members/search/"
+    floor_search = "/bench-floor/members/search/"
+    return [
+        Operation("union list API, page 10", "city_staff", "/api/v1/unions/?page_size=10",
+                  "/bench-floor/unions/?page_size=10"),
+        Operation("union list API, page 50", "city_staff", "/api/v1/unions/?page_size=50",
+                  "/bench-floor/unions/?page_size=50", same_queries_as="union list API, page 10"),
+        Operation(f"member search, name {sample['name']}", "city_staff", search, floor_search,
+                  data={"name": sample["name"]}, explain_index="members_member_name_bigrams"),
+        Operation("member search, phone", "city_staff", search, floor_search, data={"phone": sample["phone"]},
+                  explain_index="members_member_phone_hash"),
+        Operation("zone GeoJSON API", "city_staff", "/api/v1/zones/geojson/", "/bench-floor/zones/geojson/"),
+        Operation("admin member changelist", "city_staff", "/admin/members/member/", "/bench-floor/admin/members/",
+                  limit_ms=300),
+        # Extras: the same endpoints for narrower scopes, the roster API, a very common name.
+        Operation("union list API, page 50", "zone_chief", "/api/v1/unions/?page_size=50",
+                  "/bench-floor/unions/?page_size=50", required=False),
+        Operation("member list API, page 50", "city_staff", "/api/v1/members/?page_size=50",
+                  "/bench-floor/members/?page_size=50", required=False),
+        Operation("member list API, page 50", "zone_chief", "/api/v1/members/?page_size=50",
+                  "/bench-floor/members/?page_size=50", required=False),
+        Operation("member list API, page 50", "union_chair", "/api/v1/members/?page_size=50",
+                  "/bench-floor/members/?page_size=50", required=False),
+        Operation(f"member search, name {sample['common_name']}", "city_staff", search, floor_search,
+                  data={"name": sample["common_name"]}, required=False),
+        Operation(f"member search, name {sample['name']}", "leadership", search, floor_search,
+                  data={"name": sample["name"]}, required=False),
+        Operation(f"member search, name {sample['common_name']}", "leadership", search, floor_search,
+                  data={"name": sample["common_name"]}, required=False),
+        Operation("zone list API, page 50", "city_staff", "/api/v1/zones/?page_size=50",
+                  "/bench-floor/zones/?page_size=50", required=False),
+        Operation("station list API, page 50", "city_staff", "/api/v1/stations/?page_size=50",
+                  "/bench-floor/stations/?page_size=50", required=False),
+        Operation("admin member changelist", "zone_chief", "/admin/members/member/", "/bench-floor/admin/members/",
+                  limit_ms=300, required=False),
+        Operation("admin changelist, status lapsed", "city_staff", "/admin/members/member/?status__exact=lapsed",
+                  "/bench-floor/admin/members/?status__exact=lapsed", limit_ms=300, required=False),
+        Operation(f"admin changelist, search {sample['name']}", "city_staff",
+                  f"/admin/members/member/?q={quote(sample['name'])}",
+                  f"/bench-floor/admin/members/?q={quote(sample['name'])}", limit_ms=300, required=False),
+    ]  # fmt: skip
+
+
+def _ids(response: Any) -> list[int]:
+    if response["Content-Type"].startswith("text/html"):
+        # The admin changelist links each row to its change page.
+        return [int(v) for v in re.findall(rb'href="/admin/[a-z_]+/[a-z_]+/(\d+)/change/', response.content)]
+    body = json.loads(response.content)
+    items = body.get("results", body.get("features", []))
+    return [item["id"] for item in items]
+
+
+def _request(client: Any, path: str, data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return client.get(path)
+    return client.post(path, data=json.dumps(data), content_type="application/json")
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _captured(client: Any, path: str, data: dict[str, Any] | None) -> tuple[Any, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = _request(client, path, data)
+    return response, [q["sql"] for q in captured.captured_queries]
+
+
+def _replay(statements: list[str]) -> float:
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+            if cursor.description is not None:
+                cursor.fetchall()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(
+    op: Operation, client: Any, iterations: int, warmup: int, show_queries: bool = False, budget: float = 0.0
+) -> tuple[Result, list[str]]:
+    response, statements = _captured(client, op.path, op.data)
+    floor_response, floor_statements = _captured(client, op.floor_path, op.data)
+    if show_queries:
+        for label, captured in (("endpoint", statements), ("floor", floor_statements)):
+            print(f"-- {op.name} ({op.user}), {label}: {len(captured)} queries")
+            for statement in captured:
+                print(f"   {statement[:240]}")
+    notes = []
+    for label, r in (("endpoint", response), ("floor", floor_response)):
+        if r.status_code != 200:
+            raise SystemExit(f"bench: {op.name} ({label}) answered {r.status_code}: {r.content[:300]!r}")
+    data_statements = [s for s in statements if not OVERHEAD_TABLES.search(s) and not CONTROL.match(s)]
+    api_ids, floor_ids = _ids(response), _ids(floor_response)
+    if api_ids != floor_ids:
+        notes.append(f"rows differ from the floor's ({len(api_ids)} vs {len(floor_ids)})")
+    start = time.perf_counter()
+    for _ in range(warmup):
+        _request(client, op.path, op.data)
+        _request(client, op.floor_path, op.data)
+        _replay(data_statements)
+    if warmup and budget:
+        # A pathologically slow operation gets fewer rounds (at least 5), so the run stays short.
+        per_round = (time.perf_counter() - start) / warmup
+        iterations = min(iterations, max(5, int(budget / per_round)))
+    api_ms, floor_ms, sql_ms = [], [], []
+    for _ in range(iterations):
+        for path, bucket in ((op.path, api_ms), (op.floor_path, floor_ms)):
+            start = time.perf_counter()
+            _request(client, path, op.data)
+            bucket.append((time.perf_counter() - start) * 1000)
+        sql_ms.append(_replay(data_statements))
+    median, floor = statistics.median(api_ms), statistics.median(floor_ms)
+    ratio = median / floor if floor else math.inf
+    if op.limit_ms is not None:
+        target, ok = f"≤ {op.limit_ms:.0f} ms", median <= op.limit_ms
+    else:
+        target, ok = "≤ 2× floor", ratio <= 2.0
+    if op.path.startswith("/admin/"):
+        counts = [s for s in statements if UNFILTERED_MEMBER_COUNT.search(s) and " WHERE " not in s.upper()]
+        if counts:
+            ok = False
+            notes.append(f"unfiltered COUNT(*) on members: {counts[0][:120]}")
+    if notes and any(n.startswith("rows differ") for n in notes):
+        ok = False
+    result = Result(
+        operation=op.name,
+        user=op.user,
+        median_ms=round(median, 2),
+        p95_ms=round(_percentile(api_ms, 0.95), 2),
+        floor_ms=round(floor, 2),
+        floor_p95_ms=round(_percentile(floor_ms, 0.95), 2),
+        sql_ms=round(statistics.median(sql_ms), 2),
+        ratio=round(ratio, 2),
+        queries=len(statements),
+        floor_queries=len(floor_statements),
+        target=target,
+        ok=ok,
+        rows=len(api_ids),
+        iterations=iterations,
+        required=op.required,
+        notes=notes,
+    )
+    return result, data_statements
+
+
+def explain(statement: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _main_statement(statements: list[str]) -> str | None:
+    """The endpoint's slowest data SELECT (the planner estimate and look-ups aside)."""
+    selects = [s for s in statements if s.startswith("SELECT")]
+    return max(selects, key=lambda s: _replay([s]), default=None)
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Migrate, seed when empty, and return the bench users and search samples."""
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    from members.models import Member
+    from unionhub.core import crypto
+    from unionhub.core.models import User
+    from unionhub.demo.bulk import BENCH_USERS
+
+    call_command("migrate", verbosity=0)
+    if args.reseed or not Member.objects.exists():
+        print(f"bench: seeding {connection.settings_dict['NAME']} (preset {args.preset}); this runs once")
+        try:
+            call_command("seed_scale", preset=args.preset, replace=args.reseed)
+        except CommandError as exc:
+            sys.exit(f"bench: {exc}\nbench: run bench/run --reseed to replace what is there.")
+    users = {key: User.objects.filter(username=name).first() for key, name in BENCH_USERS.items()}
+    if missing := [BENCH_USERS[k] for k, u in users.items() if u is None]:
+        sys.exit(f"bench: users {', '.join(missing)} are missing; run bench/run --reseed")
+    # A phone that exists, found the way an operator would have it: from a member's record.
+    middle = Member.objects.order_by("id").values_list("id", flat=True).last() // 2
+    member = Member.objects.filter(id__gte=middle).order_by("id").only("phone_encrypted").first()
+    assert member is not None
+    return {
+        "users": users,
+        "sample": {"name": args.name, "common_name": args.common_name, "phone": crypto.decrypt(member.phone_encrypted)},
+    }
+
+
+def _fit(text: str, width: int) -> str:
+    """Pad to a display width: Chinese characters take two columns in a terminal."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
+
+
+def print_table(results: list[Result], file: Any = sys.stdout) -> None:
+    header = (
+        f"{'operation':<34} {'user':<15} {'median':>8} {'p95':>8} {'floor':>8} {'sql':>8} "
+        f"{'ratio':>6} {'queries':>7} {'rows':>5} {'n':>3}  {'target':<12} ok"
+    )
+    print(header, file=file)
+    print("-" * len(header), file=file)
+    extras_shown = False
+    for r in results:
+        if not r.required and not extras_shown:
+            print("-- extras: narrower scopes, other list endpoints, a very common name, admin filters", file=file)
+            extras_shown = True
+        mark = "ok" if r.ok else "MISS"
+        print(
+            f"{_fit(r.operation, 34)} {r.user:<15} {r.median_ms:>8.1f} {r.p95_ms:>8.1f} {r.floor_ms:>8.1f} "
+            f"{r.sql_ms:>8.2f} {r.ratio:>6.2f} {r.queries:>3}/{r.floor_queries:<3} {r.rows:>5} {r.iterations:>3}  "
+            f"{r.target:<12} {mark}",
+            file=file,
+        )
+        for note in r.notes:
+            print(f"    ! {note}", file=file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--iterations", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--budget", type=float, default=20.0, help="seconds per operation; slower ones run fewer iterations (min 5)"
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the table as JSON rows")
+    parser.add_argument("--preset", default="ningbo", help="seed_scale preset when seeding (default ningbo)")
+    parser.add_argument("--reseed", action="store_true", help="reseed (seed_scale --replace) before measuring")
+    parser.add_argument("--only", help="run only operations whose name contains this text")
+    parser.add_argument("--name", default="秦伟", help="two-character name to search for")
+    parser.add_argument("--common-name", default="王伟", help="a very common name, for the extra search row")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of every operation")
+    parser.add_argument("--show-queries", action="store_true", help="print every query each request makes")
+    args = parser.parse_args(argv)
+
+    url = database_url()
+    ensure_database(url)
+    setup_django(url)
+    from django.db import connection
+    from django.test import Client
+
+    context = prepare(args)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'members_member'"
+            " UNION ALL SELECT count(*) FROM zones_grassrootsunion UNION ALL SELECT count(*) FROM zones_zone"
+        )
+        members, unions, zones = (row[0] for row in cursor.fetchall())
+    print(
+        f"bench: database {connection.settings_dict['NAME']} (~{members:,} members, {unions:,} unions, {zones} zones); "
+        f"{args.iterations} iterations after {args.warmup} warm-up; load average {os.getloadavg()[0]:.2f}; "
+        "DEBUG=False in-process (DEBUG=true env for development keys)"
+    )
+    print(
+        "times in ms (median and p95 of the endpoint, median of its floor and of its own data SQL replayed);\n"
+        "queries = endpoint/floor per request, session, user and grant look-ups included; n = iterations\n"
+    )
+
+    clients: dict[str, Any] = {}
+    results: list[Result] = []
+    plans: list[tuple[str, str]] = []
+    by_name: dict[tuple[str, str], Result] = {}
+    for op in operations(context["sample"]):
+        if args.only and args.only not in op.name:
+            continue
+        if op.user not in clients:
+            clients[op.user] = Client()
+            clients[op.user].force_login(context["users"][op.user])
+        result, statements = measure(op, clients[op.user], args.iterations, args.warmup, args.show_queries, args.budget)
+        other = by_name.get((op.same_queries_as or "", op.user))
+        if other is not None and other.queries != result.queries:
+            result.ok = other.ok = False
+            result.notes.append(f"{result.queries} queries, {other.queries} at {op.same_queries_as!r}")
+        main = _main_statement(statements)
+        if op.explain_index and main:
+            plan = explain(main)
+            plans.append((f"{op.name} ({op.user})", plan))
+            if op.explain_index not in plan:
+                result.ok = False
+                result.notes.append(f"plan does not use {op.explain_index}")
+        elif main and (args.explain or not result.ok):
+            plans.append((f"{op.name} ({op.user})", explain(main)))
+        by_name[op.name, op.user] = result
+        results.append(result)
+
+    print_table(results)
+    for title, plan in plans:
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS) {title}:\n{plan}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump([asdict(r) for r in results], out, ensure_ascii=False, indent=2)
+    missed = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(missed)} of {len(results)} operations met their targets.")
+    return 1 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

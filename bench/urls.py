@@ -1,0 +1,16 @@
+"""The project's URLs plus the floors, for benchmarks and their tests only (never deployed)."""
+
+from django.urls import include, path
+
+from . import floors
+
+urlpatterns = [
+    path("bench-floor/unions/", floors.unions),
+    path("bench-floor/members/", floors.members),
+    path("bench-floor/members/search/", floors.member_search),
+    path("bench-floor/zones/geojson/", floors.zones_geojson),
+    path("bench-floor/zones/", floors.zones),
+    path("bench-floor/stations/", floors.stations),
+    path("bench-floor/admin/members/", floors.member_changelist),
+    path("", include("unionhub.urls")),
+]
