@@ -54,7 +54,7 @@ pg_start() {
   if [[ -z $("${psql[@]}" -d postgres -c "select 1 from pg_database where datname='unionhub'") ]]; then
     "${psql[@]}" -d postgres -c "create database unionhub"
   fi
-  "${psql[@]}" -d unionhub -c "create extension if not exists postgis; create extension if not exists pg_trgm" >/dev/null
+  "${psql[@]}" -d unionhub -c "set client_min_messages = warning; create extension if not exists postgis" >/dev/null
 }
 
 pg_stop() {
