@@ -44,7 +44,8 @@ def api_endpoints() -> list[Endpoint]:
             continue
         if not issubclass(cls, ScopedModelViewSet | ScopedReadOnlyViewSet):
             raise AssertionError(f"{cls.__name__} does not derive from a scoped base viewset")
-        found.append(Endpoint(pattern.name, cls, "pk" in str(pattern.pattern), frozenset(m.upper() for m in actions)))
+        methods = frozenset(m.upper() for m in actions if m in cls.http_method_names)
+        found.append(Endpoint(pattern.name, cls, "pk" in str(pattern.pattern), methods))
     return found
 
 

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import factory
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
 
 from members.models import Member
 from stations.models import Station, StationKeeper
 from unionhub.core.choices import FederationKind, Role
 from unionhub.core.models import Federation, RoleAssignment, User
 from unionhub.core.validators import credit_check_character, id_check_character
-from zones.models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from zones.choices import FindingKind, VisitDuty
+from zones.models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
+from zones.quarters import Quarter
 
 _serial = itertools.count(1)
 
@@ -149,3 +165,48 @@ class MemberFactory(factory.django.DjangoModelFactory):
         obj.set_id_number(id_number())
         if create:
             obj.save()
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    union = factory.SubFactory(GrassrootsUnionFactory)
+    worker = factory.SubFactory(UserFactory)
+    visited_at = factory.LazyFunction(timezone.now)
+    position = factory.LazyAttribute(lambda v: v.union.location)
+    duties = factory.LazyFunction(lambda: [VisitDuty.CONTACT])
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    union = factory.SubFactory(GrassrootsUnionFactory)
+    kind = FindingKind.DEMAND
+    description = "希望共享隔壁企业的健身房"
+    raised_by = factory.SubFactory(UserFactory)
+
+
+class VisitPlanEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitPlanEntry
+
+    union = factory.SubFactory(GrassrootsUnionFactory)
+    zone = factory.SelfAttribute("union.zone")
+    quarter = factory.LazyFunction(lambda: str(Quarter.current()))
+
+
+def jpeg_bytes(size=(64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+class VisitPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitPhoto
+
+    visit = factory.SubFactory(VisitFactory)
+    image = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(), name="photo.jpg"))
+    thumbnail = factory.LazyFunction(lambda: ContentFile(jpeg_bytes((32, 24)), name="thumb.jpg"))

@@ -26,7 +26,17 @@ from unionhub.core.models import (
     User,
     WebhookEndpoint,
 )
-from zones.models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from zones.models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
 
 
 @dataclass
@@ -81,6 +91,10 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     WebhookEndpoint: lambda w: WebhookEndpoint.objects.create(
         federation=w.federation, channel="wecom", name="片区群", url="http://127.0.0.1:9/robot"
     ),
+    Visit: lambda w: f.VisitFactory(union=w.union, worker=w.owner),
+    VisitPhoto: lambda w: f.VisitPhotoFactory(visit=w.rows[Visit]),
+    Finding: lambda w: f.FindingFactory(union=w.union, visit=w.rows[Visit], raised_by=w.owner),
+    VisitPlanEntry: lambda w: f.VisitPlanEntryFactory(union=w.union, assignee=w.owner),
 }
 
 
@@ -103,6 +117,8 @@ def extra_rows(world: World, model: type[models.Model], count: int) -> None:
             Delivery.objects.create(
                 notification=world.rows[Notification], channel="email", key=f"{world.name}-extra-{i}", subject="提醒"
             )
+        elif model is VisitPlanEntry:
+            f.VisitPlanEntryFactory(union=f.GrassrootsUnionFactory(zone=world.zone, federation=world.federation))
         elif model is WebhookEndpoint:
             WebhookEndpoint.objects.create(
                 federation=world.federation, channel="dingtalk", name=f"群{i}", url="http://127.0.0.1:9/r"

@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "ZoneKindEnum": "zones.choices.ZoneKind",
         "StationKindEnum": "stations.choices.StationKind",
         "RoleEnum": "unionhub.core.choices.Role",
+        "FindingKindEnum": "zones.choices.FindingKind",
     },
 }
 
@@ -242,6 +243,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 UNIONHUB_BEAT_SCHEDULE = {
     "relay outbox": {"task": "core.relay_outbox", "schedule": 15.0},
     "sweep lost deliveries": {"task": "notify.sweep_deliveries", "schedule": 600.0},
+    # 00:30 on the first day of each quarter, and hourly after that day's start in case a zone
+    # or union was added: planning only adds what is missing.
+    "plan quarterly visits": {
+        "task": "zones.generate_visit_plans",
+        "schedule": crontab(minute=30, hour="*", day_of_month="1-3", month_of_year="1,4,7,10"),
+    },
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
 }
 

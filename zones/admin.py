@@ -1,11 +1,24 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
+from unionhub.core.choices import Action
 
-from .actions import do_bind_union_chair, do_bind_zone_staff, do_save_enterprise, do_save_union, do_save_zone
-from .models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from .actions import (
+    do_bind_union_chair,
+    do_bind_zone_staff,
+    do_reassign_plan_entry,
+    do_review_visit,
+    do_save_enterprise,
+    do_save_finding,
+    do_save_union,
+    do_save_zone,
+)
+from .choices import VisitReview
+from .models import Enterprise, Finding, GrassrootsUnion, UnionChair, Visit, VisitPhoto, VisitPlanEntry, Zone, ZoneStaff
 
 
 class ZoneStaffInline(admin.TabularInline):
@@ -93,3 +106,110 @@ class UnionChairAdmin(ScopedAdmin):
     list_select_related = ["user", "union"]
     search_fields = ["user__username", "user__last_name", "union__name"]
     autocomplete_fields = ["user", "union"]
+
+
+class VisitPhotoInline(admin.TabularInline):
+    model = VisitPhoto
+    extra = 0
+    fields = ["thumbnail_preview", "taken_at"]
+    readonly_fields = ["thumbnail_preview", "taken_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # photos come from the phone, through the API, re-encoded
+
+    @admin.display(description=_("photo"))
+    def thumbnail_preview(self, photo: VisitPhoto) -> str:
+        url = reverse("visitphoto-file", args=[photo.pk])
+        return format_html('<a href="{}"><img src="{}?size=thumbnail" alt="" height="80"></a>', url, url)
+
+
+class FindingInline(admin.TabularInline):
+    model = Finding
+    extra = 0
+    fields = ["kind", "description", "status"]
+    readonly_fields = ["kind", "description", "status"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedAdmin):
+    """Visits are logged from the phone; here staff read them and review flagged ones."""
+
+    list_display = ["visited_at", "union", "zone", "worker", "distance_m", "review"]
+    list_filter = ["review", "quarter"]
+    list_select_related = ["union", "zone", "worker"]
+    search_fields = ["union__name", "worker__username", "worker__last_name"]
+    date_hierarchy = "visited_at"
+    readonly_fields = [
+        "union",
+        "worker",
+        "visited_at",
+        "quarter",
+        "position",
+        "distance_m",
+        "review",
+        "duties",
+        "notes",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [FindingInline, VisitPhotoInline]
+    actions = ["accept_visits", "reject_visits"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("union__location", "zone__boundary")
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False
+
+    def _review(self, request, queryset, accepted: bool) -> None:  # type: ignore[no-untyped-def]
+        done = 0
+        for visit in queryset.restrict(request.user, Action.APPROVE).filter(review=VisitReview.PENDING):
+            do_review_visit(visit, accepted=accepted, actor=request.user)
+            done += 1
+        self.message_user(request, _("{count} visits reviewed.").format(count=done))
+
+    @admin.action(description=_("Accept the selected flagged visits"))
+    def accept_visits(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._review(request, queryset, accepted=True)
+
+    @admin.action(description=_("Reject the selected flagged visits"))
+    def reject_visits(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._review(request, queryset, accepted=False)
+
+
+@admin.register(Finding)
+class FindingAdmin(ScopedAdmin):
+    save_action = staticmethod(do_save_finding)
+    list_display = ["created_at", "kind", "union", "zone", "status", "raised_by"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["union", "zone", "raised_by"]
+    search_fields = ["description", "union__name"]
+    autocomplete_fields = ["union"]
+    readonly_fields = ["visit", "raised_by", "closed_at"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("union__location", "zone__boundary")
+
+
+@admin.register(VisitPlanEntry)
+class VisitPlanEntryAdmin(ScopedAdmin):
+    list_display = ["quarter", "union", "zone", "assignee", "first_visit"]
+    list_filter = ["quarter"]
+    list_select_related = ["union", "zone", "assignee", "first_visit"]
+    search_fields = ["union__name", "assignee__username", "assignee__last_name"]
+    fields = ["quarter", "union", "zone", "assignee", "first_visit"]
+    readonly_fields = ["quarter", "union", "zone", "first_visit"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("union__location", "zone__boundary")
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False  # plans are generated each quarter
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        do_reassign_plan_entry(obj, obj.assignee, actor=request.user)

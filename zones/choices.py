@@ -20,3 +20,34 @@ class Sector(models.TextChoices):
     PUBLIC_SERVICE = "public_service", _("Public service")
     AGRICULTURE = "agriculture", _("Agriculture and fisheries")
     OTHER = "other", _("Other")
+
+
+class VisitDuty(models.TextChoices):
+    """The duty items a zone worker performs on a visit (履职事项)."""
+
+    CONTACT = "contact", _("Visit and contact")  # 走访联系
+    BRIEFING = "briefing", _("Pass on policies")  # 上情下达
+    GUIDANCE = "guidance", _("Remind and guide")  # 提醒指导
+    CARE = "care", _("Visit and comfort")  # 看望慰问
+    VERIFY = "verify", _("Find out and verify")  # 了解核实
+    REPORT = "report", _("Report back")  # 报告反馈
+
+
+class VisitReview(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("Not needed")
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class FindingKind(models.TextChoices):
+    DEMAND = "demand", _("Demand")  # 需求
+    INCIDENT = "incident", _("Incident or hazard")  # 事件
+    HARDSHIP = "hardship", _("Hardship lead")  # 困难线索
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed without action")

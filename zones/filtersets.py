@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework_gis.filterset import GeoFilterSet
 
-from .models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from .models import Enterprise, Finding, GrassrootsUnion, UnionChair, Visit, VisitPlanEntry, Zone, ZoneStaff
 
 
 class ZoneFilterSet(GeoFilterSet):
@@ -37,3 +37,24 @@ class UnionChairFilterSet(django_filters.FilterSet):
     class Meta:
         model = UnionChair
         fields = ["union", "user"]
+
+
+class VisitFilterSet(django_filters.FilterSet):
+    visited_after = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="gte")
+    visited_before = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="lte")
+
+    class Meta:
+        model = Visit
+        fields = ["union", "zone", "worker", "quarter", "review"]
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Finding
+        fields = ["union", "zone", "visit", "kind", "status"]
+
+
+class VisitPlanEntryFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = VisitPlanEntry
+        fields = ["quarter", "zone", "assignee", "union"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,7 +21,8 @@ from unionhub.core.models import Federation, path_index, validate_role_for
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
-from .choices import Sector, ZoneKind
+from .choices import FindingKind, FindingStatus, Sector, VisitDuty, VisitReview, ZoneKind
+from .quarters import Quarter
 
 ZONE_WORKER_EDIT = frozenset({Action.VIEW, Action.CHANGE})
 
@@ -241,4 +245,214 @@ class UnionChair(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.federation_path, self.zone_id = self.union.federation_path, self.union.zone_id
+        super().save(*args, **kwargs)
+
+
+def require_zone(row: Any) -> None:
+    """Zone work needs the union to be in a zone: say so instead of failing in the database."""
+    if row.union_id and row.union.zone_id is None:
+        raise ValidationError({"union": _("This union is not in a zone yet: place it in a zone first.")})
+
+
+# Zone workers keep visits and findings in their zone; union chairs read their own union's.
+ZONE_WORK = frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
+VISIT_SCOPE = ScopeSpec(
+    federation="federation_path",
+    zone="zone_id",
+    union="union_id",
+    extra=dict.fromkeys(ZONE_ROLES, ZONE_WORK),
+)
+
+
+class VisitPlanEntry(models.Model):
+    """One union to visit in one quarter, and the zone worker it is assigned to.
+
+    Generated at the start of each quarter (zones.tasks.generate_visit_plans); the first
+    visit of the quarter marks it visited.
+    """
+
+    quarter = models.CharField(_("quarter"), max_length=6)
+    union = models.ForeignKey(GrassrootsUnion, models.CASCADE, related_name="plan_entries", verbose_name=_("union"))
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="plan_entries", verbose_name=_("zone"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="planned_visits",
+        verbose_name=_("assigned to"),
+    )
+    first_visit = models.ForeignKey(
+        "Visit", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("first visit")
+    )
+
+    scope_spec = VISIT_SCOPE
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("visit plan entry")
+        verbose_name_plural = _("visit plan")
+        constraints = [models.UniqueConstraint(fields=["quarter", "union"], name="zones_plan_once_per_quarter")]
+        indexes = [
+            path_index("zones_plan_fedpath", "id"),
+            models.Index(fields=["zone", "quarter"], name="zones_plan_zone_quarter"),
+            models.Index(fields=["assignee", "quarter"], name="zones_plan_assignee_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} · {self.union}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.federation_path = self.union.federation_path
+        super().save(*args, **kwargs)
+
+
+class Visit(models.Model):
+    """A zone worker's visit to a grassroots union: when, where from, what was done, what was found.
+
+    A visit logged more than FAR_VISIT_METRES from the union's location is kept but flagged
+    for review. ``client_key`` is the phone's idempotency key: a visit synced twice is
+    stored once.
+    """
+
+    FAR_VISIT_METRES = 500
+
+    union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="visits", verbose_name=_("union"))
+    # Copied from the union on save (blank: the form never asks for it).
+    zone = models.ForeignKey(
+        Zone, models.PROTECT, related_name="visits", blank=True, editable=False, verbose_name=_("zone")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="visits", blank=True, verbose_name=_("zone worker")
+    )
+    visited_at = models.DateTimeField(_("visited at"))
+    quarter = models.CharField(_("quarter"), max_length=6, editable=False)
+    position = gis.PointField(_("position"), srid=4326, geography=True, null=True, blank=True)
+    distance_m = models.PositiveIntegerField(_("distance from the union (m)"), null=True, blank=True, editable=False)
+    review = models.CharField(
+        _("review"), max_length=16, choices=VisitReview.choices, default=VisitReview.NOT_NEEDED, editable=False
+    )
+    duties = ArrayField(models.CharField(max_length=16, choices=VisitDuty.choices), verbose_name=_("duties done"))
+    notes = models.TextField(_("notes"), blank=True)
+    client_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    scope_spec = VISIT_SCOPE
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path", "position"])
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "client_key"], name="zones_visit_once_per_key"),
+            models.CheckConstraint(condition=~Q(duties=[]), name="zones_visit_has_duties"),
+        ]
+        indexes = [
+            path_index("zones_visit_fedpath", "id"),
+            models.Index(fields=["zone", "quarter"], name="zones_visit_zone_quarter"),
+            models.Index(fields=["union", "-visited_at"], name="zones_visit_union_latest"),
+            models.Index(fields=["worker", "-visited_at"], name="zones_visit_worker_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.union} · {self.visited_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        require_zone(self)
+        if self.visited_at and self.visited_at > timezone.now() + datetime.timedelta(minutes=10):
+            raise ValidationError({"visited_at": _("A visit cannot be in the future.")})
+        if not self.duties:
+            raise ValidationError({"duties": _("Tick at least one duty done on this visit.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        union = self.union
+        self.zone_id, self.federation_path = union.zone_id, union.federation_path
+        self.quarter = str(Quarter.of(timezone.localtime(self.visited_at).date()))
+        super().save(*args, **kwargs)
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit: re-encoded without metadata; where and when it was taken kept as fields."""
+
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="photos", verbose_name=_("visit"))
+    image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="visits/%Y/%m/thumbs/")
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    taken_position = gis.PointField(_("taken at position"), srid=4326, geography=True, null=True, blank=True)
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.PROTECT, blank=True, editable=False, verbose_name=_("zone"))
+    union = models.ForeignKey(GrassrootsUnion, models.PROTECT, blank=True, editable=False, verbose_name=_("union"))
+
+    scope_spec = VISIT_SCOPE
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        indexes = [path_index("zones_visitphoto_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.visit} · {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        visit = self.visit
+        self.federation_path, self.zone_id, self.union_id = visit.federation_path, visit.zone_id, visit.union_id
+        super().save(*args, **kwargs)
+
+
+class Finding(models.Model):
+    """Something found on a visit: a demand, an incident or hazard, or a hardship lead.
+
+    Findings are their own records with a status, because later work (grievances, hardship
+    aid, the demand list) takes them up.
+    """
+
+    union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="findings", verbose_name=_("union"))
+    zone = models.ForeignKey(
+        Zone, models.PROTECT, related_name="findings", blank=True, editable=False, verbose_name=_("zone")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    visit = models.ForeignKey(
+        Visit, models.SET_NULL, null=True, blank=True, related_name="findings", verbose_name=_("visit")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=FindingKind.choices)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="findings", verbose_name=_("raised by")
+    )
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+
+    scope_spec = VISIT_SCOPE
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        indexes = [
+            path_index("zones_finding_fedpath", "id"),
+            models.Index(fields=["union", "status"], name="zones_finding_union_status"),
+            models.Index(fields=["zone", "status"], name="zones_finding_zone_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.union}"
+
+    def clean(self) -> None:
+        require_zone(self)
+        self.description = self.description.strip()
+        if not self.description:
+            raise ValidationError({"description": _("Describe what was found.")})
+        if self.visit_id and self.union_id and self.visit.union_id != self.union_id:
+            raise ValidationError({"visit": _("This visit was to another union.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        union = self.union
+        self.zone_id, self.federation_path = union.zone_id, union.federation_path
         super().save(*args, **kwargs)

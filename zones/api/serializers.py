@@ -1,8 +1,21 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
-from ..models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from ..choices import FindingKind, VisitDuty
+from ..models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
 
 
 class BriefZoneSerializer(serializers.ModelSerializer):
@@ -70,3 +83,124 @@ class UnionChairSerializer(ValidatedModelSerializer):
     class Meta:
         model = UnionChair
         fields = ["id", "user", "union", "role"]
+
+
+class FindingInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FindingKind.choices, label=_("kind"))
+    description = serializers.CharField(max_length=2000, label=_("description"))
+
+
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "visit", "taken_at", "taken_position", "image_url", "thumbnail_url"]
+        read_only_fields = fields
+
+    def get_image_url(self, photo: VisitPhoto) -> str:
+        return reverse("visitphoto-file", args=[photo.pk])
+
+    def get_thumbnail_url(self, photo: VisitPhoto) -> str:
+        return reverse("visitphoto-file", args=[photo.pk]) + "?size=thumbnail"
+
+
+class VisitSerializer(ValidatedModelSerializer):
+    """A visit as the phone sends it, with its findings; the worker is always the signed-in user."""
+
+    findings = FindingInputSerializer(many=True, write_only=True, required=False)
+    union_name = serializers.CharField(source="union.name", read_only=True)
+    duties = serializers.ListField(
+        child=serializers.ChoiceField(choices=VisitDuty.choices), allow_empty=False, label=_("duties done")
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "union",
+            "union_name",
+            "zone",
+            "worker",
+            "visited_at",
+            "quarter",
+            "position",
+            "distance_m",
+            "review",
+            "duties",
+            "notes",
+            "findings",
+            "created_at",
+        ]
+        read_only_fields = ["zone", "worker", "quarter", "distance_m", "review", "created_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        findings = attrs.pop("findings", [])
+        request = self.context.get("request")
+        if self.instance is None and request is not None:
+            attrs["worker"] = request.user  # for the model's own checks; the action sets it again
+        attrs = super().validate(attrs)
+        attrs.pop("worker", None)
+        attrs["findings"] = findings
+        return attrs
+
+
+class ReviewSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField(label=_("accepted"))
+
+
+class FindingSerializer(ValidatedModelSerializer):
+    union_name = serializers.CharField(source="union.name", read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "union",
+            "union_name",
+            "zone",
+            "visit",
+            "kind",
+            "description",
+            "status",
+            "raised_by",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = ["zone", "raised_by", "created_at", "closed_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        request = self.context.get("request")
+        if self.instance is None and request is not None:
+            attrs["raised_by"] = request.user
+        return super().validate(attrs)
+
+
+class VisitPlanEntrySerializer(ValidatedModelSerializer):
+    union_name = serializers.CharField(source="union.name", read_only=True)
+    visited = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitPlanEntry
+        fields = ["id", "quarter", "union", "union_name", "zone", "assignee", "first_visit", "visited"]
+        read_only_fields = ["quarter", "union", "zone", "first_visit"]
+
+    def get_visited(self, entry: VisitPlanEntry) -> bool:
+        return entry.first_visit_id is not None
+
+
+class CoverageWorkerSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True)
+    planned = serializers.IntegerField()
+    visited = serializers.IntegerField()
+
+
+class CoverageSerializer(serializers.Serializer):
+    zone = serializers.IntegerField()
+    zone_name = serializers.CharField()
+    quarter = serializers.CharField()
+    planned = serializers.IntegerField()
+    visited = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    workers = CoverageWorkerSerializer(many=True)

@@ -8,5 +8,9 @@ router.register("unions", views.GrassrootsUnionViewSet)
 router.register("enterprises", views.EnterpriseViewSet)
 router.register("zone-staff", views.ZoneStaffViewSet)
 router.register("union-chairs", views.UnionChairViewSet)
+router.register("visits", views.VisitViewSet)
+router.register("visit-photos", views.VisitPhotoViewSet)
+router.register("findings", views.FindingViewSet)
+router.register("visit-plan", views.VisitPlanEntryViewSet)
 
 urlpatterns = router.urls

@@ -1,25 +1,62 @@
+from typing import Any
+
 from django.contrib.gis.db.models import MultiPolygonField
 from django.db.models import Count, F
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
 from unionhub.core.api.geo import Multi, SimplifyPreserveTopology, feature_collection, geojson_schema
-from unionhub.core.api.viewsets import ScopedModelViewSet
+from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
 
-from ..actions import do_bind_union_chair, do_bind_zone_staff, do_save_enterprise, do_save_union, do_save_zone
+from ..actions import (
+    FindingInput,
+    do_add_visit_photo,
+    do_bind_union_chair,
+    do_bind_zone_staff,
+    do_log_visit,
+    do_reassign_plan_entry,
+    do_review_visit,
+    do_save_enterprise,
+    do_save_finding,
+    do_save_union,
+    do_save_zone,
+)
+from ..coverage import coverage
 from ..filtersets import (
     EnterpriseFilterSet,
+    FindingFilterSet,
     GrassrootsUnionFilterSet,
     UnionChairFilterSet,
+    VisitFilterSet,
+    VisitPlanEntryFilterSet,
     ZoneFilterSet,
     ZoneStaffFilterSet,
 )
-from ..models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from ..models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
+from ..quarters import Quarter
 from . import serializers
+
+IDEMPOTENCY_HELP = "A key the phone makes per visit: a visit sent again with the same key is stored once."
 
 # About 10 m at Ningbo's latitude: invisible on a zone map, a fraction of the vertices.
 MAP_TOLERANCE_DEGREES = 0.0001
@@ -91,3 +128,107 @@ class UnionChairViewSet(ScopedModelViewSet):
     serializer_class = serializers.UnionChairSerializer
     filterset_class = UnionChairFilterSet
     save_action = staticmethod(do_bind_union_chair)
+
+
+class VisitViewSet(ScopedModelViewSet):
+    """Visits: zone workers log them (with an Idempotency-Key header), staff review flagged ones."""
+
+    queryset = Visit.objects.select_related("union").defer("union__location")
+    serializer_class = serializers.VisitSerializer
+    filterset_class = VisitFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    scope_actions = {"review": Action.APPROVE, "photos": Action.CHANGE}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description=IDEMPOTENCY_HELP)],
+        responses={201: serializers.VisitSerializer, 200: serializers.VisitSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key is not None and len(key) > 64:
+            raise drf_serializers.ValidationError({"Idempotency-Key": [_("At most 64 characters.")]})
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        findings = [FindingInput(**finding) for finding in data.pop("findings", [])]
+        visit, created = do_log_visit(Visit(**data), actor=request.user, findings=findings, client_key=key)
+        return Response(self.get_serializer(visit).data, status=201 if created else 200)
+
+    @extend_schema(request=serializers.ReviewSerializer, responses=serializers.VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        """Accept or reject a visit flagged for review."""
+        decision = serializers.ReviewSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        visit = do_review_visit(self.get_object(), accepted=decision.validated_data["accepted"], actor=request.user)
+        return Response(self.get_serializer(visit).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"image": {"type": "string", "format": "binary"}}}
+        },
+        responses={201: serializers.VisitPhotoSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        """Attach a photo to a visit (JPEG, PNG or WebP, at most 10 MB)."""
+        upload = request.FILES.get("image")
+        if upload is None:
+            raise drf_serializers.ValidationError({"image": [_("Choose a photo to upload.")]})
+        photo = do_add_visit_photo(self.get_object(), upload, actor=request.user)
+        return Response(serializers.VisitPhotoSerializer(photo).data, status=201)
+
+
+class VisitPhotoViewSet(ScopedReadOnlyViewSet):
+    """Visit photos; the files themselves are served only through ``file``, after the scope check."""
+
+    queryset = VisitPhoto.objects.all()
+    serializer_class = serializers.VisitPhotoSerializer
+    filterset_fields = ["visit"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("size", str, enum=["full", "thumbnail"])],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
+        photo = self.get_object()
+        stored = photo.thumbnail if request.query_params.get("size") == "thumbnail" else photo.image
+        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class FindingViewSet(ScopedModelViewSet):
+    queryset = Finding.objects.select_related("union").defer("union__location")
+    serializer_class = serializers.FindingSerializer
+    filterset_class = FindingFilterSet
+    save_action = staticmethod(do_save_finding)
+
+
+class VisitPlanEntryViewSet(ScopedModelViewSet):
+    """This quarter's planned visits; chiefs and instructors reassign them, everyone sees coverage."""
+
+    queryset = VisitPlanEntry.objects.select_related("union").defer("union__location")
+    serializer_class = serializers.VisitPlanEntrySerializer
+    filterset_class = VisitPlanEntryFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer: Any) -> None:
+        entry = serializer.instance
+        assignee = serializer.validated_data.get("assignee", entry.assignee)
+        serializer.instance = do_reassign_plan_entry(entry, assignee, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("quarter", str, description="e.g. 2026Q4; this quarter when left out")],
+        responses=serializers.CoverageSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def coverage(self, request: Request) -> Response:
+        """Coverage per zone in scope: unions planned, visited, and the same per worker."""
+        try:
+            quarter = Quarter.parse(request.query_params["quarter"]) if "quarter" in request.query_params else None
+        except ValueError:
+            raise drf_serializers.ValidationError({"quarter": [_("Write a quarter like 2026Q4.")]}) from None
+        entries = VisitPlanEntry.objects.restrict(request.user, Action.VIEW)
+        return Response(coverage(entries, str(quarter or Quarter.current())))
