@@ -31,6 +31,7 @@ from zones.models import (
     Finding,
     GrassrootsUnion,
     UnionChair,
+    UnionIndicator,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
@@ -95,6 +96,9 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     VisitPhoto: lambda w: f.VisitPhotoFactory(visit=w.rows[Visit]),
     Finding: lambda w: f.FindingFactory(union=w.union, visit=w.rows[Visit], raised_by=w.owner),
     VisitPlanEntry: lambda w: f.VisitPlanEntryFactory(union=w.union, assignee=w.owner),
+    UnionIndicator: lambda w: UnionIndicator.objects.create(
+        union=w.union, zone=w.zone, federation_path=w.federation.path, anomaly_index=40
+    ),
 }
 
 

@@ -245,12 +245,24 @@ UNIONHUB_BEAT_SCHEDULE = {
     "sweep lost deliveries": {"task": "notify.sweep_deliveries", "schedule": 600.0},
     # 00:30 on the first day of each quarter, and hourly after that day's start in case a zone
     # or union was added: planning only adds what is missing.
+    "union indicators": {"task": "zones.compute_union_indicators", "schedule": crontab(minute=40, hour=2)},
+    "union member figures": {"task": "members.update_union_member_figures", "schedule": crontab(minute=50, hour=2)},
+    "visit reminders": {
+        "task": "zones.send_visit_reminders",
+        "schedule": crontab(minute=5, hour="9-17"),
+    },
     "plan quarterly visits": {
         "task": "zones.generate_visit_plans",
         "schedule": crontab(minute=30, hour="*", day_of_month="1-3", month_of_year="1,4,7,10"),
     },
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
 }
+
+# Zone work: remind workers of unvisited unions when this many days of the quarter are left,
+# and their chief and instructor in the last VISIT_ESCALATION_DAYS_LEFT days; never in quiet hours.
+VISIT_REMINDER_DAYS_LEFT = env.int("VISIT_REMINDER_DAYS_LEFT", default=30)
+VISIT_ESCALATION_DAYS_LEFT = env.int("VISIT_ESCALATION_DAYS_LEFT", default=14)
+QUIET_HOURS = tuple(env.list("QUIET_HOURS", cast=int, default=[21, 8]))  # start hour, end hour (local)
 
 # Notifications: e-mail through Django; SMS through a backend (console in development).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

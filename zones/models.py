@@ -456,3 +456,33 @@ class Finding(models.Model):
         union = self.union
         self.zone_id, self.federation_path = union.zone_id, union.federation_path
         super().save(*args, **kwargs)
+
+
+class UnionIndicator(models.Model):
+    """A union's anomaly indicators (异常指数), recomputed nightly; docs/zone-work.md gives each formula.
+
+    Zones owns the table; figures that need higher layers are filled by their own tasks
+    (members.tasks fills ``new_members_90d``), so no layer reads upwards.
+    """
+
+    union = models.OneToOneField(
+        GrassrootsUnion, models.CASCADE, primary_key=True, related_name="indicator", verbose_name=_("union")
+    )
+    zone = models.ForeignKey(Zone, models.CASCADE, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    days_since_visit = models.PositiveIntegerField(_("days since the last visit"), null=True, blank=True)
+    open_findings = models.PositiveIntegerField(_("open findings"), default=0)
+    new_members_90d = models.IntegerField(_("new members in 90 days"), null=True, blank=True)
+    anomaly_index = models.PositiveSmallIntegerField(_("anomaly index"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id", union="union_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("union indicator")
+        verbose_name_plural = _("union indicators")
+        indexes = [path_index("zones_indicator_fedpath", "union")]
+
+    def __str__(self) -> str:
+        return f"{self.union_id}: {self.anomaly_index}"

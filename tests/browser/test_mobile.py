@@ -1,0 +1,121 @@
+"""A zone worker on a phone logs visits online and offline, with photos; each is stored once."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.gis.geos import Point
+from PIL import Image
+from playwright.sync_api import Browser, Page
+
+from tests.factories import GrassrootsUnionFactory, VisitPlanEntryFactory, ZoneFactory, ZoneStaffFactory, square
+from unionhub.core.choices import Role
+from zones.models import Visit, VisitPhoto
+
+from .conftest import ARTIFACTS, LOOPBACK
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "phone-password-1"
+UNION_AT = {"latitude": 29.18, "longitude": 121.63}
+
+
+def wait_until(page: Page, condition, timeout_ms: int = 15_000) -> None:
+    """Poll the database (the live server commits) while giving the page time to work."""
+    for _ in range(timeout_ms // 250):
+        if condition():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server, request) -> Iterator[Page]:
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={**UNION_AT, "accuracy": 20},
+        permissions=["geolocation"],
+    )
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.split("/")[2].split(":")[0] in LOOPBACK else route.abort(),
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def worker_and_union(live_server):
+    zone = ZoneFactory(name="宁东片区", boundary=square(121.60, 29.15, 0.1))
+    union = GrassrootsUnionFactory(
+        zone=zone, federation=zone.federation, name="明辉五金工会", location=Point(121.63, 29.18, srid=4326)
+    )
+    worker = ZoneStaffFactory(zone=zone, role=Role.ZONE_SOCIAL_WORKER).user
+    worker.set_password(PASSWORD)
+    worker.save()
+    VisitPlanEntryFactory(union=union, assignee=worker)
+    return worker, union
+
+
+def sign_in(page: Page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/m/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/m/")
+
+
+def photo_file() -> dict:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (40, 120, 90)).save(out, "JPEG")
+    return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def test_a_worker_logs_visits_online_and_offline_with_a_photo(phone: Page, live_server, worker_and_union):
+    worker, union = worker_and_union
+    sign_in(phone, live_server, worker.username)
+    phone.wait_for_load_state("load")
+    loaded = phone.evaluate("[location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]")
+    first_load = sum(len(gzip.compress(phone.request.get(url).body())) for url in set(loaded))
+    print(f"\n/m/ first load: {first_load / 1024:.1f} KB compressed ({len(set(loaded))} files)")
+    assert first_load <= 150 * 1024
+
+    assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: pages work offline
+    phone.click("text=明辉五金工会")
+    phone.set_input_files("input[name=photos]", photo_file())
+    phone.click("button[type=submit]")
+    wait_until(phone, lambda: VisitPhoto.objects.count() == 1)
+    visit = Visit.objects.get()
+    assert (visit.worker, visit.union, visit.review) == (worker, union, "not_needed")
+
+    # No signal: the list and the union's page come from the phone, the visit waits there
+    # and goes once the signal returns.
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/m/")
+    phone.click("text=明辉五金工会")
+    phone.fill("textarea[name=notes]", "厂区信号差，离线记录")
+    phone.click("button[type=submit]")
+    phone.wait_for_selector("#queue-status[data-count='1']")
+    assert Visit.objects.count() == 1
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(phone, lambda: Visit.objects.count() == 2)
+    phone.wait_for_selector("#queue-status[data-count='0']", state="attached")
+
+    phone.reload()  # the queue is empty: nothing is sent twice
+    phone.wait_for_timeout(1000)
+    assert Visit.objects.count() == 2
+    assert Visit.objects.filter(notes="厂区信号差，离线记录").count() == 1

@@ -1,0 +1,70 @@
+"""The phone pages show a worker their quarter's unions, and nothing outside their scope."""
+
+import pytest
+from django.test import Client
+
+from tests.factories import (
+    FindingFactory,
+    GrassrootsUnionFactory,
+    VisitFactory,
+    VisitPlanEntryFactory,
+    ZoneFactory,
+    ZoneStaffFactory,
+)
+from unionhub.core.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting():
+    zone = ZoneFactory()
+    worker = ZoneStaffFactory(zone=zone, role=Role.ZONE_SOCIAL_WORKER).user
+    client = Client()
+    client.force_login(worker)
+    return zone, worker, client
+
+
+def test_my_visits_lists_the_unvisited_first_with_progress(setting):
+    zone, worker, client = setting
+    done = GrassrootsUnionFactory(zone=zone, federation=zone.federation, name="已走访企业工会")
+    todo = GrassrootsUnionFactory(zone=zone, federation=zone.federation, name="待走访企业工会")
+    visit = VisitFactory(union=done, worker=worker)
+    VisitPlanEntryFactory(union=done, assignee=worker, first_visit=visit)
+    VisitPlanEntryFactory(union=todo, assignee=worker)
+    FindingFactory(union=todo)
+
+    page = client.get("/m/").content.decode()
+
+    assert page.index("待走访企业工会") < page.index("已走访企业工会")
+    assert 'value="1"' in page and 'max="2"' in page  # one of two visited
+
+
+def test_the_list_runs_a_fixed_number_of_queries(setting, django_assert_max_num_queries):
+    zone, worker, client = setting
+    for _ in range(8):
+        VisitPlanEntryFactory(union=GrassrootsUnionFactory(zone=zone, federation=zone.federation), assignee=worker)
+    with django_assert_max_num_queries(10):
+        assert client.get("/m/").status_code == 200
+
+
+def test_a_union_page_outside_the_zone_is_missing(setting):
+    zone, _, client = setting
+    mine = GrassrootsUnionFactory(zone=zone, federation=zone.federation)
+    other = GrassrootsUnionFactory()
+
+    assert client.get(f"/m/unions/{mine.pk}/").status_code == 200
+    assert client.get(f"/m/unions/{other.pk}/").status_code == 404
+    assert client.get("/m/unions/987654/").status_code == 404
+
+
+def test_signing_in_is_required():
+    response = Client().get("/m/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_service_worker_may_control_all_of_m(setting):
+    _, _, client = setting
+    response = client.get("/m/sw.js")
+    assert response["Content-Type"] == "application/javascript"
+    assert response["Service-Worker-Allowed"] == "/m/"

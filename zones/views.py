@@ -1,0 +1,154 @@
+"""The zone worker's phone pages (/m/): this quarter's visits, a union's page with the visit form.
+
+Pages are server-rendered and scoped like everything else; the visit form is sent by
+static/zones/mobile.js through the API, queued on the phone while there is no signal, and a
+service worker keeps the pages available offline.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from unionhub.core.choices import Action
+from unionhub.core.scoping import get_scoped_or_404
+
+from .choices import FindingKind, FindingStatus, VisitDuty
+from .models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry
+from .quarters import Quarter
+
+OPEN_FINDINGS = [FindingStatus.OPEN, FindingStatus.IN_PROGRESS]
+
+
+def messages_for_phone() -> dict[str, str]:
+    """What mobile.js says, translated here (placeholders in braces are filled in on the phone)."""
+    return {
+        "offlineUnavailable": _(
+            "Offline use is not available in this browser: keep the page open while you have signal."
+        ),
+        "offline": _("No signal: visits are kept on this phone and sent when the signal returns."),
+        "waiting": _("Waiting to send: {count} visit(s)."),
+        "sent": _("Visit saved."),
+        "queued": _("Visit kept on this phone; it will be sent when the signal returns."),
+        "failed": _("The visit was refused: {errors}"),
+        "locating": _("Finding your position…"),
+        "noPosition": _("Your position is not available; the visit will be reviewed."),
+        "distance": _("{metres} m from the union"),
+        "far": _("More than {metres} m from the union: the visit will be reviewed."),
+    }
+
+
+def _last_visit(union_ref: str) -> Subquery:
+    return Subquery(Visit.objects.filter(union=OuterRef(union_ref)).order_by("-visited_at").values("visited_at")[:1])
+
+
+def _open_findings(union_ref: str) -> Subquery:
+    return Subquery(
+        Finding.objects.filter(union=OuterRef(union_ref), status__in=OPEN_FINDINGS)
+        .values("union")
+        .annotate(count=Count("id"))
+        .values("count")[:1]
+    )
+
+
+@login_required
+def my_visits(request: HttpRequest) -> HttpResponse:
+    """This quarter's unions to visit, the ones not yet visited first, most neglected on top.
+
+    ``?all=1`` shows every planned union the user may see (a chief's whole zone).
+    """
+    quarter = Quarter.current()
+    entries = VisitPlanEntry.objects.restrict(request.user, Action.VIEW).filter(quarter=str(quarter))
+    if request.GET.get("all") != "1":
+        entries = entries.filter(assignee=request.user)
+    entries = (
+        entries.select_related("union", "zone")
+        .only("id", "first_visit_id", "zone__name", "union__id", "union__name", "union__address", "union__location")
+        .annotate(
+            last_visit=_last_visit("union"),
+            open_findings=_open_findings("union"),
+            anomaly_index=Subquery(UnionIndicator.objects.filter(union=OuterRef("union")).values("anomaly_index")),
+        )
+    )
+    today = timezone.localdate()
+    rows = []
+    for entry in entries:
+        last = timezone.localtime(entry.last_visit).date() if entry.last_visit else None
+        entry.days_since = (today - last).days if last else None
+        rows.append(entry)
+    # Unvisited first; then the anomaly index (computed nightly), open findings, and the
+    # longest since a visit (never visited on top).
+    rows.sort(
+        key=lambda e: (
+            e.first_visit_id is not None,
+            -(e.anomaly_index or 0),
+            -(e.open_findings or 0),
+            -(e.days_since if e.days_since is not None else 10**6),
+        )
+    )
+    visited = sum(1 for e in rows if e.first_visit_id)
+    return render(
+        request,
+        "zones/mobile/my_visits.html",
+        {
+            "quarter": quarter,
+            "days_left": quarter.days_left(today),
+            "entries": rows,
+            "visited": visited,
+            "total": len(rows),
+            "percent": round(100 * visited / len(rows)) if rows else 0,
+            "show_all": request.GET.get("all") == "1",
+            "messages_for_phone": messages_for_phone(),
+        },
+    )
+
+
+@login_required
+def union_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A union's details, its recent visits and open findings, and the visit form."""
+    union = get_scoped_or_404(GrassrootsUnion, request.user, Action.VIEW, pk=pk)
+    visits = Visit.objects.restrict(request.user, Action.VIEW).filter(union=union).select_related("worker")
+    findings = Finding.objects.restrict(request.user, Action.VIEW).filter(union=union, status__in=OPEN_FINDINGS)
+    return render(
+        request,
+        "zones/mobile/union.html",
+        {
+            "union": union,
+            "visits": visits.order_by("-visited_at")[:5],
+            "findings": findings.order_by("-created_at")[:10],
+            "duties": VisitDuty.choices,
+            "finding_kinds": FindingKind.choices,
+            "far_metres": Visit.FAR_VISIT_METRES,
+            "messages_for_phone": messages_for_phone(),
+        },
+    )
+
+
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from /m/ so that it may control every page under /m/."""
+    shell = [
+        static("zones/mobile.js"),
+        static("zones/mobile.css"),
+        static("leaflet/leaflet.js"),
+        static("leaflet/leaflet.css"),
+    ]
+    response = render(
+        request,
+        "zones/mobile/sw.js",
+        {"shell": shell, "version": settings.STATIC_URL + "v1"},
+        content_type="application/javascript",
+    )
+    response["Service-Worker-Allowed"] = "/m/"
+    return response
+
+
+def manifest(request: HttpRequest) -> HttpResponse:
+    return render(request, "zones/mobile/manifest.webmanifest", content_type="application/manifest+json")
