@@ -382,7 +382,7 @@ class VisitPhoto(models.Model):
     image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="visits/%Y/%m/thumbs/")
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    taken_position = gis.PointField(_("taken at position"), srid=4326, geography=True, null=True, blank=True)
+    taken_position = gis.PointField(_("where taken"), srid=4326, geography=True, null=True, blank=True)
     federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
     zone = models.ForeignKey(Zone, models.PROTECT, blank=True, editable=False, verbose_name=_("zone"))
     union = models.ForeignKey(GrassrootsUnion, models.PROTECT, blank=True, editable=False, verbose_name=_("union"))

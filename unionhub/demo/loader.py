@@ -9,6 +9,7 @@ plan describes (and the members of its unions), leaving anything else alone.
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.actions import do_save_member
@@ -28,9 +30,30 @@ from stations.models import Station, StationKeeper
 from unionhub.core.actions import do_assign_role, do_save_federation, do_save_user
 from unionhub.core.choices import ZONE_ROLES, Role
 from unionhub.core.models import AccessLog, Federation, RoleAssignment, User
-from zones.actions import do_bind_union_chair, do_bind_zone_staff, do_save_enterprise, do_save_union, do_save_zone
-from zones.choices import ZoneKind
-from zones.models import Enterprise, GrassrootsUnion, UnionChair, Zone, ZoneStaff
+from zones.actions import (
+    FindingInput,
+    do_bind_union_chair,
+    do_bind_zone_staff,
+    do_log_visit,
+    do_save_enterprise,
+    do_save_union,
+    do_save_zone,
+    plan_zone,
+)
+from zones.choices import FindingKind, VisitDuty, ZoneKind
+from zones.models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    UnionIndicator,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
+from zones.quarters import Quarter
 
 from .demo_data import ADMIN_USERNAME, DEMO_PASSWORD, SEED, Plan, Ring, boundary_ring, build_plan
 
@@ -93,6 +116,7 @@ class Loader:
             if self.with_members:
                 self.load_members(admin)
             self.load_roles(admin)
+            self.load_zone_work()
         return self.created
 
     def ensure_admin(self) -> User:
@@ -275,6 +299,44 @@ class Loader:
                     if (user.pk, station.pk) not in keepers:
                         self._write(do_bind_station_keeper, StationKeeper(user=user, station=station), admin)
 
+    def load_zone_work(self) -> None:
+        """This quarter's visit plan in every demo zone not planned yet, and a third of it visited.
+
+        Zones already planned are left to the quarterly task; visits carry a fixed idempotency
+        key. So loading again writes nothing, in a handful of queries.
+        """
+        quarter = Quarter.current()
+        zone_ids = list(Zone.objects.filter(federation__in=self.federations.values()).values_list("id", flat=True))
+        planned_zones = set(
+            VisitPlanEntry.objects.filter(zone_id__in=zone_ids, quarter=str(quarter)).values_list("zone_id", flat=True)
+        )
+        for zone_id in set(zone_ids) - planned_zones:
+            self.created[str(VisitPlanEntry._meta.verbose_name_plural)] += plan_zone(zone_id, quarter)
+        if not set(zone_ids) - planned_zones:
+            return
+        entries = (
+            VisitPlanEntry.objects.filter(zone_id__in=zone_ids, quarter=str(quarter), assignee__isnull=False)
+            .select_related("union", "assignee")
+            .order_by("id")
+        )
+        for number, entry in enumerate(entries):
+            if number % 3:
+                continue
+            visit = Visit(
+                union=entry.union,
+                visited_at=timezone.now() - datetime.timedelta(days=1 + number % 20),
+                position=entry.union.location,
+                duties=[VisitDuty.CONTACT, VisitDuty.BRIEFING],
+                notes="了解企业用工和职工诉求情况",
+            )
+            visit._change_reason = DEMO_REASON  # type: ignore[attr-defined]
+            findings = [FindingInput(FindingKind.DEMAND, "希望与周边企业共享职工文体活动场地")] if number % 2 else []
+            _visit, created = do_log_visit(
+                visit, actor=entry.assignee, findings=findings, client_key=f"demo-{entry.union.credit_code}-{quarter}"
+            )
+            if created:
+                self.created[str(Visit._meta.verbose_name_plural)] += 1
+
 
 def created_by_demo(model: type[models.Model]) -> models.QuerySet:
     """Primary keys of the model's rows whose creation the demo recorded in their history."""
@@ -331,6 +393,8 @@ def wipe(plan: Plan | None = None) -> Counter[str]:
             username=ADMIN_USERNAME
         )
         try:
+            for zone_work in (VisitPhoto, Finding, VisitPlanEntry, Visit, UnionIndicator):
+                delete(zone_work.objects.filter(union__in=unions))
             delete(Member.objects.filter(marked(Member, id_number_hash__in=hashes) | Q(union__in=unions)))
             delete(Enterprise.objects.filter(pk__in=created_by_demo(Enterprise)))
             delete(stations)
