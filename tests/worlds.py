@@ -121,6 +121,9 @@ def extra_rows(world: World, model: type[models.Model], count: int) -> None:
             Delivery.objects.create(
                 notification=world.rows[Notification], channel="email", key=f"{world.name}-extra-{i}", subject="提醒"
             )
+        elif model is UnionIndicator:
+            union = f.GrassrootsUnionFactory(zone=world.zone, federation=world.federation)
+            UnionIndicator.objects.create(union=union, zone=world.zone, federation_path=world.federation.path)
         elif model is VisitPlanEntry:
             f.VisitPlanEntryFactory(union=f.GrassrootsUnionFactory(zone=world.zone, federation=world.federation))
         elif model is WebhookEndpoint:

@@ -18,7 +18,18 @@ from .actions import (
     do_save_zone,
 )
 from .choices import VisitReview
-from .models import Enterprise, Finding, GrassrootsUnion, UnionChair, Visit, VisitPhoto, VisitPlanEntry, Zone, ZoneStaff
+from .models import (
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    UnionChair,
+    UnionIndicator,
+    Visit,
+    VisitPhoto,
+    VisitPlanEntry,
+    Zone,
+    ZoneStaff,
+)
 
 
 class ZoneStaffInline(admin.TabularInline):
@@ -213,3 +224,34 @@ class VisitPlanEntryAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         do_reassign_plan_entry(obj, obj.assignee, actor=request.user)
+
+
+@admin.register(UnionIndicator)
+class UnionIndicatorAdmin(ScopedAdmin):
+    """The nightly anomaly indicators, read-only: docs/zone-work.md gives the formulas."""
+
+    list_display = [
+        "union",
+        "zone",
+        "anomaly_index",
+        "days_since_visit",
+        "open_findings",
+        "new_members_90d",
+        "computed_at",
+    ]
+    list_select_related = ["union", "zone"]
+    search_fields = ["union__name"]
+    ordering = ["-anomaly_index"]
+    readonly_fields = list_display
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("union__location", "zone__boundary")
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
