@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from django.contrib.gis.db import models as gis
 from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
 
 from ..choices import Action
 from ..models import Federation, User
@@ -23,6 +25,16 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset
 
 
+class PointField(GeometryField):
+    """A point as GeoJSON, written directly: going through GDAL for every row of a 50-row
+    page cost a list endpoint a third of its time (bench/run)."""
+
+    def to_representation(self, value: Any) -> Any:
+        if value is None or isinstance(value, dict) or value.empty:
+            return super().to_representation(value)
+        return {"type": "Point", "coordinates": [round(value.x, 7), round(value.y, 7)]}
+
+
 class ValidatedModelSerializer(serializers.ModelSerializer):
     """Runs ``Model.full_clean()`` on the would-be instance, so API and forms share one set of rules.
 
@@ -30,6 +42,7 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = ScopedRelatedField
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, gis.PointField: PointField}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
