@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.gis.db import models as gis
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from django.contrib.gis.db import models as gis
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
