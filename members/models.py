@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import ZONE_ROLES, Action, Role
-from unionhub.core.models import ProtectedIdNumber, ProtectedPhone, path_index
+from unionhub.core.models import CopiesScope, ProtectedIdNumber, ProtectedPhone, path_index
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import GrassrootsUnion, Zone
 
@@ -22,7 +22,7 @@ from .search import name_bigrams
 PERSONAL_FIELDS = ["phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"]
 
 
-class Member(ProtectedPhone, ProtectedIdNumber):
+class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
     """A union member. Not a Django user: members prove themselves with a code sent to their phone.
 
     ``zone`` and ``federation_path`` are copies of the union's, kept in step by
@@ -42,6 +42,7 @@ class Member(ProtectedPhone, ProtectedIdNumber):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Zone workers and union chairs keep their members' records; reveal stays with federation staff.
+    scope_parent = "union"
     scope_spec = ScopeSpec(
         federation="federation_path",
         zone="zone_id",
@@ -78,7 +79,4 @@ class Member(ProtectedPhone, ProtectedIdNumber):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_bigrams = name_bigrams(self.name)
-        if self.union_id:
-            union = self.union
-            self.zone_id, self.federation_path = union.zone_id, union.federation_path
         super().save(*args, **kwargs)

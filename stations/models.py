@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import ValidationError
@@ -14,14 +12,14 @@ from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import Action, NodeKind, Role
 from unionhub.core.geo import check_inside
-from unionhub.core.models import Federation, path_index, validate_role_for
+from unionhub.core.models import CopiesScope, Federation, path_index, validate_role_for
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import Zone
 
 from .choices import StationKind, StationStatus
 
 
-class Station(models.Model):
+class Station(CopiesScope):
     """A station where outdoor workers rest, drink, charge and warm food; kept by a station keeper.
 
     ``position`` is a geography column, so distances are metres on the spheroid and the
@@ -69,13 +67,11 @@ class Station(models.Model):
             if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
                 raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.federation.path
-        super().save(*args, **kwargs)
 
-
-class StationKeeper(models.Model):
+class StationKeeper(CopiesScope):
     """The station-keeper role held by a staff user for one station."""
+
+    scope_parent = "station"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="station_roles", verbose_name=_("user")
@@ -103,7 +99,3 @@ class StationKeeper(models.Model):
 
     def clean(self) -> None:
         validate_role_for(self.role, NodeKind.STATION)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path, self.zone_id = self.station.federation_path, self.station.zone_id
-        super().save(*args, **kwargs)

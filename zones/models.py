@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import ZONE_ROLES, Action, NodeKind, Role
 from unionhub.core.geo import check_inside, check_polygon, valid_geometry
-from unionhub.core.models import Federation, path_index, validate_role_for
+from unionhub.core.models import CopiesScope, Federation, path_index, validate_role_for
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
@@ -27,7 +27,7 @@ from .quarters import Quarter
 ZONE_WORKER_EDIT = frozenset({Action.VIEW, Action.CHANGE})
 
 
-class Zone(models.Model):
+class Zone(CopiesScope):
     """A service zone (片区) of a federation: about fifty grassroots unions, or a whole sector.
 
     Staffed "1+1+1+N" (chief, social worker, instructor, auxiliaries) through ZoneStaff.
@@ -71,12 +71,8 @@ class Zone(models.Model):
         if self.boundary is not None and self.federation_id:
             check_inside(self.boundary.point_on_surface, self.federation, "boundary")
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.federation.path
-        super().save(*args, **kwargs)
 
-
-class GrassrootsUnion(models.Model):
+class GrassrootsUnion(CopiesScope):
     """A grassroots union (基层工会): usually one enterprise's, or a joint union of many small firms."""
 
     name = models.CharField(_("name"), max_length=150)
@@ -133,13 +129,11 @@ class GrassrootsUnion(models.Model):
             if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
                 raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.federation.path
-        super().save(*args, **kwargs)
 
-
-class Enterprise(models.Model):
+class Enterprise(CopiesScope):
     """An enterprise a grassroots union covers (a joint union covers many, each with its own code)."""
+
+    scope_parent = "union"
 
     union = models.ForeignKey(
         GrassrootsUnion, models.CASCADE, related_name="enterprises", verbose_name=_("grassroots union")
@@ -174,13 +168,11 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path, self.zone_id = self.union.federation_path, self.union.zone_id
-        super().save(*args, **kwargs)
 
-
-class ZoneStaff(models.Model):
+class ZoneStaff(CopiesScope):
     """A zone role held by a staff user: chief (片区长), social worker, instructor (指导员) or auxiliary."""
+
+    scope_parent = "zone"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="zone_roles", verbose_name=_("user")
@@ -208,13 +200,11 @@ class ZoneStaff(models.Model):
     def clean(self) -> None:
         validate_role_for(self.role, NodeKind.ZONE)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.zone.federation_path
-        super().save(*args, **kwargs)
 
-
-class UnionChair(models.Model):
+class UnionChair(CopiesScope):
     """The union-chair role held by a staff user for one grassroots union."""
+
+    scope_parent = "union"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="union_roles", verbose_name=_("user")
@@ -243,10 +233,6 @@ class UnionChair(models.Model):
     def clean(self) -> None:
         validate_role_for(self.role, NodeKind.UNION)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path, self.zone_id = self.union.federation_path, self.union.zone_id
-        super().save(*args, **kwargs)
-
 
 def require_zone(row: Any) -> None:
     """Zone work needs the union to be in a zone: say so instead of failing in the database."""
@@ -264,12 +250,14 @@ VISIT_SCOPE = ScopeSpec(
 )
 
 
-class VisitPlanEntry(models.Model):
+class VisitPlanEntry(CopiesScope):
     """One union to visit in one quarter, and the zone worker it is assigned to.
 
     Generated at the start of each quarter (zones.tasks.generate_visit_plans); the first
     visit of the quarter marks it visited.
     """
+
+    scope_parent = "union"
 
     quarter = models.CharField(_("quarter"), max_length=6)
     union = models.ForeignKey(GrassrootsUnion, models.CASCADE, related_name="plan_entries", verbose_name=_("union"))
@@ -304,18 +292,16 @@ class VisitPlanEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.quarter} · {self.union}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.union.federation_path
-        super().save(*args, **kwargs)
 
-
-class Visit(models.Model):
+class Visit(CopiesScope):
     """A zone worker's visit to a grassroots union: when, where from, what was done, what was found.
 
     A visit logged more than FAR_VISIT_METRES from the union's location is kept but flagged
     for review. ``client_key`` is the phone's idempotency key: a visit synced twice is
     stored once.
     """
+
+    scope_parent = "union"
 
     FAR_VISIT_METRES = 500
 
@@ -369,14 +355,14 @@ class Visit(models.Model):
             raise ValidationError({"duties": _("Tick at least one duty done on this visit.")})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        union = self.union
-        self.zone_id, self.federation_path = union.zone_id, union.federation_path
         self.quarter = str(Quarter.of(timezone.localtime(self.visited_at).date()))
         super().save(*args, **kwargs)
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(CopiesScope):
     """A photo taken on a visit: re-encoded without metadata; where and when it was taken kept as fields."""
+
+    scope_parent = "visit"
 
     visit = models.ForeignKey(Visit, models.CASCADE, related_name="photos", verbose_name=_("visit"))
     image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
@@ -398,18 +384,15 @@ class VisitPhoto(models.Model):
     def __str__(self) -> str:
         return f"{self.visit} · {self.pk}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        visit = self.visit
-        self.federation_path, self.zone_id, self.union_id = visit.federation_path, visit.zone_id, visit.union_id
-        super().save(*args, **kwargs)
 
-
-class Finding(models.Model):
+class Finding(CopiesScope):
     """Something found on a visit: a demand, an incident or hazard, or a hardship lead.
 
     Findings are their own records with a status, because later work (grievances, hardship
     aid, the demand list) takes them up.
     """
+
+    scope_parent = "union"
 
     union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="findings", verbose_name=_("union"))
     zone = models.ForeignKey(
@@ -451,11 +434,6 @@ class Finding(models.Model):
             raise ValidationError({"description": _("Describe what was found.")})
         if self.visit_id and self.union_id and self.visit.union_id != self.union_id:
             raise ValidationError({"visit": _("This visit was to another union.")})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        union = self.union
-        self.zone_id, self.federation_path = union.zone_id, union.federation_path
-        super().save(*args, **kwargs)
 
 
 class UnionIndicator(models.Model):

@@ -195,6 +195,30 @@ class User(AbstractUser):
         return f"*******{self.mobile_last4}" if self.mobile_last4 else ""
 
 
+class CopiesScope(models.Model):
+    """A row that carries its parent's scope columns, so that scoping it is one indexed condition.
+
+    ``scope_parent`` names the foreign key to copy from (a federation, zone, union, station
+    or visit). On save the row takes the parent's federation path and, where both have
+    them, its ``zone_id`` and ``union_id``. Moves of whole branches are carried by
+    rewrite_federation_paths and zones.actions.sync_union_copies.
+    """
+
+    scope_parent: str = "federation"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        parent = getattr(self, self.scope_parent)
+        self.federation_path = parent.path if isinstance(parent, Federation) else parent.federation_path
+        own = {f.attname for f in self._meta.concrete_fields}
+        for column in ("zone_id", "union_id"):
+            if column in own and column != f"{self.scope_parent}_id" and hasattr(parent, column):
+                setattr(self, column, getattr(parent, column))
+        super().save(*args, **kwargs)
+
+
 def validate_role_for(role: str, node_kind: str) -> None:
     """Refuse a role bound to the wrong kind of node, saying where it belongs."""
     expected = ROLE_NODE_KIND.get(Role(role)) if role in Role.values else None
@@ -211,7 +235,7 @@ def validate_role_for(role: str, node_kind: str) -> None:
         )
 
 
-class RoleAssignment(models.Model):
+class RoleAssignment(CopiesScope):
     """A federation-level role (federation staff or leadership) bound to a node of the tree.
 
     Zone, union and station roles are bound by their own apps (zones.ZoneStaff,
@@ -249,10 +273,6 @@ class RoleAssignment(models.Model):
 
     def clean(self) -> None:
         validate_role_for(self.role, NodeKind.FEDERATION)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.federation.path
-        super().save(*args, **kwargs)
 
 
 class ProtectedPhone(models.Model):
@@ -425,7 +445,7 @@ class Notification(models.Model):
         return self.title
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(CopiesScope):
     """A WeCom or DingTalk group robot that a federation's notifications are posted to."""
 
     federation = models.ForeignKey(Federation, models.CASCADE, related_name="webhooks", verbose_name=_("federation"))
@@ -452,10 +472,6 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.federation_path = self.federation.path
-        super().save(*args, **kwargs)
 
 
 class Delivery(models.Model):
