@@ -275,7 +275,13 @@ class VisitPlanEntry(CopiesScope):
         "Visit", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("first visit")
     )
 
-    scope_spec = VISIT_SCOPE
+    # Everyone in the zone sees the plan; its chief and instructor reassign visits.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        union="union_id",
+        extra=dict.fromkeys([Role.ZONE_CHIEF, Role.ZONE_INSTRUCTOR], frozenset({Action.VIEW, Action.CHANGE})),
+    )
     objects = ScopedManager()
     history = HistoricalRecords(excluded_fields=["federation_path"])
 

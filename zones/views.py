@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from unionhub.core.choices import Action
+from unionhub.core.models import User
 from unionhub.core.scoping import get_scoped_or_404
 
+from .actions import do_reassign_plan_entry, zone_workers
 from .choices import FindingKind, FindingStatus, VisitDuty
+from .coverage import coverage
 from .models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry
 from .quarters import Quarter
 
@@ -152,3 +156,54 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 def manifest(request: HttpRequest) -> HttpResponse:
     return render(request, "zones/mobile/manifest.webmanifest", content_type="application/manifest+json")
+
+
+@login_required
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """The zone's coverage this quarter, per worker, with the unions not yet visited.
+
+    A chief or instructor gives a planned visit to another worker of the zone here (a POST
+    of ``entry`` and ``assignee``); others see the page without the choice.
+    """
+    quarter = Quarter.current()
+    entries = VisitPlanEntry.objects.restrict(request.user, Action.VIEW)
+    error = ""
+    if request.method == "POST":
+        entry = get_scoped_or_404(VisitPlanEntry, request.user, Action.CHANGE, pk=request.POST.get("entry") or 0)
+        assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+        try:
+            do_reassign_plan_entry(entry, assignee, actor=request.user)
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+        else:
+            return redirect("mobile:coverage")
+    rows = coverage(entries, str(quarter))
+    unvisited = (
+        entries.filter(quarter=str(quarter), first_visit=None)
+        .select_related("union", "assignee")
+        .only("id", "zone_id", "union__name", "assignee__username", "assignee__first_name", "assignee__last_name")
+        .order_by("union__name")
+    )
+    changeable = set(
+        VisitPlanEntry.objects.restrict(request.user, Action.CHANGE)
+        .filter(quarter=str(quarter), first_visit=None)
+        .values_list("id", flat=True)
+    )
+    by_zone: dict[int, list] = {}
+    for entry in unvisited:
+        entry.changeable = entry.id in changeable
+        by_zone.setdefault(entry.zone_id, []).append(entry)
+    assignees = {worker["assignee"] for row in rows for worker in row["workers"]}
+    names = {user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=assignees)}
+    for row in rows:
+        row["unvisited"] = by_zone.get(row["zone"], [])
+        # Offer the zone's workers only where the user may reassign.
+        may_reassign = any(entry.changeable for entry in row["unvisited"])
+        row["choices"] = list(User.objects.filter(pk__in=zone_workers(row["zone"]))) if may_reassign else []
+        for worker in row["workers"]:
+            worker["name"] = names.get(worker["assignee"], "—")
+    return render(
+        request,
+        "zones/mobile/coverage.html",
+        {"quarter": quarter, "rows": rows, "error": error, "messages_for_phone": messages_for_phone()},
+    )

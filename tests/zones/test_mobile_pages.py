@@ -68,3 +68,47 @@ def test_the_service_worker_may_control_all_of_m(setting):
     response = client.get("/m/sw.js")
     assert response["Content-Type"] == "application/javascript"
     assert response["Service-Worker-Allowed"] == "/m/"
+
+
+def test_a_chief_sees_coverage_and_reassigns_a_planned_visit(setting):
+    zone, worker, _ = setting
+    chief = ZoneStaffFactory(zone=zone, role=Role.ZONE_CHIEF).user
+    union = GrassrootsUnionFactory(zone=zone, federation=zone.federation, name="待走访五金厂工会")
+    entry = VisitPlanEntryFactory(union=union, assignee=worker)
+    client = Client()
+    client.force_login(chief)
+
+    page = client.get("/m/coverage/").content.decode()
+    assert "待走访五金厂工会" in page and 'name="assignee"' in page
+
+    response = client.post("/m/coverage/", {"entry": entry.pk, "assignee": chief.pk})
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.assignee == chief
+
+
+def test_a_social_worker_sees_coverage_but_cannot_reassign(setting):
+    zone, worker, client = setting
+    entry = VisitPlanEntryFactory(union=GrassrootsUnionFactory(zone=zone, federation=zone.federation), assignee=worker)
+
+    page = client.get("/m/coverage/").content.decode()
+    refused = client.post("/m/coverage/", {"entry": entry.pk, "assignee": worker.pk})
+
+    assert 'name="assignee"' not in page
+    assert refused.status_code == 404
+
+
+def test_a_stranger_is_not_offered_as_assignee(setting):
+    zone, worker, _ = setting
+    chief = ZoneStaffFactory(zone=zone, role=Role.ZONE_CHIEF).user
+    stranger = ZoneStaffFactory(role=Role.ZONE_SOCIAL_WORKER).user
+    entry = VisitPlanEntryFactory(union=GrassrootsUnionFactory(zone=zone, federation=zone.federation), assignee=worker)
+    client = Client()
+    client.force_login(chief)
+
+    page = client.post("/m/coverage/", {"entry": entry.pk, "assignee": stranger.pk})
+
+    assert page.status_code == 200 and "form-message error" in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.assignee == worker
