@@ -2,7 +2,8 @@
 
 A zone worker is reminded of each union still to visit once fewer than
 VISIT_REMINDER_DAYS_LEFT days remain; in the last VISIT_ESCALATION_DAYS_LEFT days the
-zone's chief and instructor are told too. One reminder per (worker, union, quarter, kind):
+zone's chief and instructor are told too; each day the federation's group robots (WeCom,
+DingTalk) get one summary per zone. One reminder per (worker, union, quarter, kind):
 the notification key makes the inbox row exactly-once and the outside deliveries
 at-least-once with a stable key, so the task may run every hour, or be killed and rerun,
 without sending anything twice. Nothing is sent during quiet hours.
@@ -14,15 +15,16 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from unionhub.core.choices import Channel, Role
 from unionhub.core.models import Notification
-from unionhub.core.notify import notify
+from unionhub.core.notify import notify, notify_federation
 
-from .models import VisitPlanEntry, ZoneStaff
+from .models import VisitPlanEntry, Zone, ZoneStaff
 from .quarters import Quarter
 
 CHANNELS = (Channel.INBOX, Channel.EMAIL)
@@ -72,7 +74,20 @@ def send_visit_reminders(now: datetime.datetime | None = None) -> int:
                             .exclude(user=entry.assignee)
                         ]
                     sent += _remind(overseers[entry.zone_id], entry, "escalation", title, body, link)
+        _post_zone_summaries(unvisited, quarter, today, days_left)
     return sent
+
+
+def _post_zone_summaries(unvisited: QuerySet, quarter: Quarter, today: datetime.date, days_left: int) -> None:
+    """Once a day, tell each federation's group robots how many unions each of its zones has left."""
+    left = dict(unvisited.order_by().values_list("zone_id").annotate(count=Count("id")))
+    for zone in Zone.objects.filter(pk__in=left).select_related("federation").order_by("id"):
+        notify_federation(
+            zone.federation,
+            key=f"visit-summary:{zone.pk}:{quarter}:{today.isoformat()}",
+            title=_("{zone}: {count} unions still to visit").format(zone=zone.name, count=left[zone.pk]),
+            body=_("{days} days are left in {quarter}.").format(days=days_left, quarter=quarter),
+        )
 
 
 def _remind(users: list, entry: VisitPlanEntry, kind: str, title: str, body: str, link: str) -> int:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import GrassrootsUnionFactory, VisitFactory, VisitPlanEntryFactory, ZoneFactory, ZoneStaffFactory
 from unionhub.core.choices import Role
-from unionhub.core.models import Delivery, Notification
+from unionhub.core.models import Delivery, Notification, WebhookEndpoint
 from zones.reminders import send_visit_reminders
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,19 @@ def test_quiet_hours_send_nothing(zone_with_plan):
     assert send_visit_reminders(at("2026-12-20", 22)) == 0
     assert send_visit_reminders(at("2026-12-20", 6)) == 0
     assert not Notification.objects.exists()
+
+
+def test_the_federations_group_robot_gets_one_summary_a_day(zone_with_plan):
+    worker, _ = zone_with_plan
+    zone = worker.zone_roles.get().zone
+    WebhookEndpoint.objects.create(
+        federation=zone.federation, channel="wecom", name="片区群", url="http://127.0.0.1:9/robot"
+    )
+
+    send_visit_reminders(at("2026-12-05"))
+    send_visit_reminders(at("2026-12-05", 15))
+    send_visit_reminders(at("2026-12-06"))
+
+    summaries = Delivery.objects.filter(channel="wecom").order_by("id")
+    assert summaries.count() == 2  # one per day
+    assert zone.name in summaries[0].subject and "1" in summaries[0].subject
