@@ -22,7 +22,7 @@ from unionhub.core.choices import Action
 from unionhub.core.models import User
 from unionhub.core.scoping import get_scoped_or_404
 
-from .actions import do_reassign_plan_entry, zone_workers
+from .actions import do_reassign_plan_entry, workers_of_zones
 from .choices import FindingKind, FindingStatus, VisitDuty
 from .coverage import coverage
 from .models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry
@@ -195,11 +195,12 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         by_zone.setdefault(entry.zone_id, []).append(entry)
     assignees = {worker["assignee"] for row in rows for worker in row["workers"]}
     names = {user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=assignees)}
+    # The zone's workers are offered only where the user may reassign: one query for all zones.
+    reassignable = [row["zone"] for row in rows if any(e.changeable for e in by_zone.get(row["zone"], []))]
+    choices = workers_of_zones(reassignable) if reassignable else {}
     for row in rows:
         row["unvisited"] = by_zone.get(row["zone"], [])
-        # Offer the zone's workers only where the user may reassign.
-        may_reassign = any(entry.changeable for entry in row["unvisited"])
-        row["choices"] = list(User.objects.filter(pk__in=zone_workers(row["zone"]))) if may_reassign else []
+        row["choices"] = choices.get(row["zone"], [])
         for worker in row["workers"]:
             worker["name"] = names.get(worker["assignee"], "—")
     return render(

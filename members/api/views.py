@@ -69,7 +69,7 @@ class MemberViewSet(ScopedModelViewSet):
         """Find members in scope by phone or ID number (POST, so they never appear in a URL) or by name."""
         query = MemberSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        members = Member.objects.restrict(request.user, Action.VIEW).select_related("union").only(*LIST_FIELDS)
+        members = self.get_queryset()  # scoped for viewing: see scope_actions
         if phone := query.validated_data.get("phone"):
             members = members.filter(phone_hash=Member.phone_lookup(phone))
         if id_number := query.validated_data.get("id_number"):

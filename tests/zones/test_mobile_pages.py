@@ -1,11 +1,14 @@
 """The phone pages show a worker their quarter's unions, and nothing outside their scope."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
     FindingFactory,
     GrassrootsUnionFactory,
+    RoleAssignmentFactory,
     VisitFactory,
     VisitPlanEntryFactory,
     ZoneFactory,
@@ -112,3 +115,23 @@ def test_a_stranger_is_not_offered_as_assignee(setting):
     assert page.status_code == 200 and "form-message error" in page.content.decode()
     entry.refresh_from_db()
     assert entry.assignee == worker
+
+
+def test_coverage_runs_a_fixed_number_of_queries_however_many_zones(setting, django_assert_num_queries):
+    zone, _, _ = setting
+    staff = RoleAssignmentFactory(federation=zone.federation, role=Role.FEDERATION_STAFF).user
+    client = Client()
+    client.force_login(staff)
+
+    def plan_another_zone():
+        other = ZoneFactory(federation=zone.federation)
+        helper = ZoneStaffFactory(zone=other, role=Role.ZONE_SOCIAL_WORKER).user
+        VisitPlanEntryFactory(union=GrassrootsUnionFactory(zone=other, federation=zone.federation), assignee=helper)
+
+    plan_another_zone()
+    with CaptureQueriesContext(connection) as one_zone:
+        assert client.get("/m/coverage/").status_code == 200
+    for _ in range(3):
+        plan_another_zone()
+    with django_assert_num_queries(len(one_zone)):
+        assert client.get("/m/coverage/").status_code == 200
