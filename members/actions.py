@@ -1,14 +1,25 @@
-"""Writes of member records."""
+"""Writes of member records and join applications."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from unionhub.core.actions import save_scoped
-from unionhub.core.models import User
+from unionhub.core.choices import Action, FederationKind
+from unionhub.core.models import Federation, User
+from unionhub.core.outbox import enqueue
+from unionhub.core.scoping import ensure_in_scope
+from zones.actions import do_raise_work_item, holding_pool_for
+from zones.choices import WorkKind, WorkState
+from zones.models import GrassrootsUnion, WorkItem
 
-from .models import Member
+from .choices import ApplicationStatus, MemberStatus, WorkForm
+from .models import JoinApplication, Member
 
 
 def do_save_member(member: Member, *, actor: User, phone: str = "", id_number: str = "") -> Member:
@@ -31,3 +42,102 @@ def do_save_member(member: Member, *, actor: User, phone: str = "", id_number: s
             member.member_number = f"{member.pk:010d}"
             Member.objects.filter(pk=member.pk).update(member_number=member.member_number)
     return member
+
+
+# --- Joining: applications from the scan-to-join form, decided by the union's chair or zone workers ----
+
+# An application should be decided within this many days (the due date in the zone's inbox).
+APPLICATION_DAYS = 7
+
+
+def county_of(federation: Federation) -> Federation:
+    """The county (or district) federation at or above ``federation``: it keeps the holding pool."""
+    if federation.kind in (FederationKind.COUNTY, FederationKind.CITY, FederationKind.PROVINCE):
+        return federation
+    ancestors = Federation.objects.filter(pk__in=federation.ancestor_ids(), kind=FederationKind.COUNTY)
+    return ancestors.order_by("-depth").first() or federation
+
+
+def do_submit_application(
+    application: JoinApplication, *, phone: str, id_number: str, union: GrassrootsUnion | None, federation: Federation
+) -> JoinApplication:
+    """File a worker's application (the phone was proved with a code by the caller).
+
+    With no union, a new-employment-form worker goes to the county's holding pool; anyone else
+    must name their union. Whether the ID number is an active member's anywhere is asked
+    through its keyed hash and kept as a yes or no. The zone's workers (or, for the pool,
+    nobody in a zone) find it in their inbox.
+    """
+    errors: dict[str, list[str]] = {}
+    for field, value, setter in [
+        ("phone", phone, application.set_phone),
+        ("id_number", id_number, application.set_id_number),
+    ]:
+        try:
+            setter(value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if union is None and application.work_form != WorkForm.NEW_FORM:
+        errors["union"] = [_("Choose your union. Only new-employment-form workers may join without one.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        application.union = union or holding_pool_for(county_of(federation))
+        application.member_elsewhere = (
+            Member.objects.filter(id_number_hash=application.id_number_hash)
+            .exclude(status__in=[MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED])
+            .exists()
+        )
+        application.full_clean()
+        application.save()
+        if application.zone_id is not None:
+            do_raise_work_item(
+                WorkItem(
+                    kind=WorkKind.JOIN_APPLICATION,
+                    title=_("Join application: {name}").format(name=application.masked_name),
+                    detail=application.union.name,
+                    link=f"/admin/members/joinapplication/{application.pk}/change/",
+                    zone_id=application.zone_id,
+                    union=application.union,
+                    due_on=timezone.localdate() + datetime.timedelta(days=APPLICATION_DAYS),
+                ),
+                source_key=f"join-application:{application.pk}",
+            )
+    return application
+
+
+def do_decide_application(
+    application: JoinApplication, *, approve: bool, actor: User, reason: str = ""
+) -> JoinApplication:
+    """Approve (the worker becomes a member) or refuse with a reason; the worker is told by text."""
+    with transaction.atomic():
+        application = JoinApplication.objects.select_for_update().get(pk=application.pk)
+        ensure_in_scope(application, actor, Action.APPROVE)
+        if application.status != ApplicationStatus.SUBMITTED:
+            raise ValidationError({"status": _("This application has already been decided.")})
+        application.status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REFUSED
+        application.reason = reason.strip()
+        application.decided_by, application.decided_at = actor, timezone.now()
+        application.full_clean()
+        if approve:
+            member = Member(
+                name=application.name,
+                union=application.union,
+                status=MemberStatus.ACTIVE,
+                occupation=application.occupation,
+                work_form=application.work_form,
+                employer=application.employer,
+                joined_on=timezone.localdate(),
+            )
+            for field in ("phone_encrypted", "phone_hash", "phone_last4"):
+                setattr(member, field, getattr(application, field))
+            for field in ("id_number_encrypted", "id_number_hash", "id_number_masked"):
+                setattr(member, field, getattr(application, field))
+            application.member = do_save_member(member, actor=actor)
+        application._history_user = actor  # type: ignore[attr-defined]
+        application.save()
+        WorkItem.objects.filter(source_key=f"join-application:{application.pk}").exclude(state=WorkState.DONE).update(
+            state=WorkState.DONE, closed_at=timezone.now(), resolution=application.get_status_display()
+        )
+        enqueue("members.text_applicant", application.pk, key=f"join-decision:{application.pk}", queue="notify")
+    return application

@@ -28,3 +28,18 @@ class Occupation(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
     SERVICE_WORKER = "service_worker", _("Service worker")
     OTHER = "other", _("Other")
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class JoinChannel(models.TextChoices):
+    """Where a joining QR code was shown (扫码入会)."""
+
+    UNION = "union", _("A grassroots union's code")
+    ZONE = "zone", _("A zone's code")
+    STATION = "station", _("A station's code")
+    EVENT = "event", _("A joining event's code")  # 集中入会

@@ -1,8 +1,14 @@
+from typing import Any
+
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from unionhub.core.validators import validate_id_number, validate_phone
+from unionhub.core.validators import normalise_credit_code, validate_id_number, validate_phone
+from zones.models import GrassrootsUnion
 
+from .choices import JoinChannel, Occupation, WorkForm
+from .joining import JoinTarget
 from .models import Member
 
 
@@ -24,4 +30,94 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = ["name", "union", "status", "occupation", "work_form", "joined_on"]
+        fields = [
+            "name",
+            "union",
+            "status",
+            "occupation",
+            "work_form",
+            "employer",
+            "joined_on",
+            "left_on",
+            "is_model_worker",
+            "is_craftsman",
+            "in_hardship",
+        ]
+
+
+class JoinForm(forms.Form):
+    """The scan-to-join form; the phone is proved by a texted code before the application is filed.
+
+    A union's own code fixes the union; a zone's or station's code offers the zone's unions; a
+    joining event's code asks for the union by name or credit code. Left empty, a
+    new-employment-form worker goes to the county's holding pool.
+    """
+
+    name = forms.CharField(label=_("full name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("resident ID number"),
+        max_length=18,
+        validators=[validate_id_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("mobile phone"),
+        max_length=20,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    code = forms.CharField(
+        label=_("code from the text message"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    employer = forms.CharField(label=_("employer or platform"), max_length=150, required=False)
+    occupation = forms.ChoiceField(label=_("occupation"), choices=Occupation.choices)
+    work_form = forms.ChoiceField(label=_("work form"), choices=WorkForm.choices)
+    union = forms.ModelChoiceField(
+        label=_("your union"),
+        queryset=GrassrootsUnion.objects.none(),
+        required=False,
+        empty_label=_("I have no union (new-employment-form worker)"),
+    )
+    union_name = forms.CharField(
+        label=_("your union (name or credit code)"),
+        max_length=150,
+        required=False,
+        help_text=_("Leave empty if you have none and work in a new employment form."),
+    )
+
+    def __init__(self, *args: Any, target: JoinTarget, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target = target
+        if target.union is not None or target.channel == JoinChannel.EVENT:
+            del self.fields["union"]
+        else:
+            self.fields["union"].queryset = target.unions()
+        if target.channel != JoinChannel.EVENT:
+            del self.fields["union_name"]
+
+    def chosen_union(self) -> GrassrootsUnion | None:
+        """The union the worker asked to join (None: the holding pool). Call after is_valid()."""
+        if self.target.union is not None:
+            return self.target.union
+        if "union" in self.fields:
+            return self.cleaned_data.get("union")
+        wanted = self.cleaned_data.get("union_name", "").strip()
+        if not wanted:
+            return None
+        match = (
+            self.target.unions()
+            .filter(Q(name=wanted) | Q(credit_code=normalise_credit_code(wanted)))
+            .order_by("id")
+            .first()
+        )
+        if match is None:
+            self.add_error(
+                "union_name",
+                _("No union of that name in {federation}. Leave it empty if you have none.").format(
+                    federation=self.target.federation.name
+                ),
+            )
+        return match

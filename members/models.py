@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from unionhub.core.models import CopiesScope, ProtectedIdNumber, ProtectedPhone,
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import GrassrootsUnion, Zone
 
-from .choices import MemberStatus, Occupation, WorkForm
+from .choices import ApplicationStatus, JoinChannel, MemberStatus, Occupation, WorkForm
 from .search import name_bigrams
 
 PERSONAL_FIELDS = ["phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"]
@@ -39,6 +40,15 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
     occupation = models.CharField(_("occupation"), max_length=32, choices=Occupation.choices, default=Occupation.OTHER)
     work_form = models.CharField(_("work form"), max_length=16, choices=WorkForm.choices, default=WorkForm.STANDARD)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    left_on = models.DateField(
+        _("left on"), null=True, blank=True, help_text=_("When the membership was transferred, lapsed or withdrawn.")
+    )
+    employer = models.CharField(
+        _("employer or platform"), max_length=150, blank=True, help_text=_("For riders and drivers: the platform.")
+    )
+    is_model_worker = models.BooleanField(_("model worker"), default=False)
+    is_craftsman = models.BooleanField(_("craftsman"), default=False)
+    in_hardship = models.BooleanField(_("in hardship"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Zone workers and union chairs keep their members' records; reveal stays with federation staff.
@@ -80,3 +90,79 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_bigrams = name_bigrams(self.name)
         super().save(*args, **kwargs)
+
+
+class JoinApplication(CopiesScope, ProtectedPhone, ProtectedIdNumber):
+    """A worker's application to join, made by scanning a joining QR code and proving their phone.
+
+    It waits for the union's chair or a zone worker, who approves it (a Member is created) or
+    refuses it with a reason. ``union`` is where the worker asked to join; a new-employment-form
+    worker with no grassroots union of their own goes to the county's holding pool (周转库).
+    ``member_elsewhere`` is the answer of the narrow cross-scope check (an active membership
+    with the same ID number anywhere): a yes or no, never whose.
+    """
+
+    scope_parent = "union"
+
+    name = models.CharField(_("full name"), max_length=50)
+    union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="applications", verbose_name=_("union"))
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    channel = models.CharField(_("joined through"), max_length=16, choices=JoinChannel.choices)
+    employer = models.CharField(_("employer or platform"), max_length=150, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=32, choices=Occupation.choices, default=Occupation.OTHER)
+    work_form = models.CharField(_("work form"), max_length=16, choices=WorkForm.choices, default=WorkForm.STANDARD)
+    member_elsewhere = models.BooleanField(_("already a member elsewhere"), default=False, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why the application was refused."))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    member = models.OneToOneField(
+        Member, models.SET_NULL, null=True, blank=True, related_name="application", verbose_name=_("member")
+    )
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    # The union's chair and the zone's workers decide; federation staff too (ROLE_ACTIONS).
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        union="union_id",
+        extra={role: frozenset({Action.VIEW, Action.APPROVE}) for role in [*ZONE_ROLES, Role.UNION_CHAIR]},
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=[*PERSONAL_FIELDS, "federation_path"])
+
+    class Meta:
+        verbose_name = _("join application")
+        verbose_name_plural = _("join applications")
+        indexes = [
+            path_index("members_application_fedpath", "id"),
+            models.Index(fields=["union", "status"], name="members_application_union"),
+            models.Index(fields=["id_number_hash"], name="members_application_idno"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash", "union"],
+                condition=models.Q(status="submitted"),
+                name="members_one_open_application_per_union",
+                violation_error_message=_("An application with this ID number is already waiting for this union."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.union}"
+
+    @property
+    def masked_name(self) -> str:
+        return self.name[:1] + "*" * max(1, len(self.name) - 1)
+
+    def clean(self) -> None:
+        self.name = " ".join(self.name.split())
+        if not self.name:
+            raise ValidationError({"name": _("Enter your full name.")})
+        if self.status == ApplicationStatus.REFUSED and not self.reason.strip():
+            raise ValidationError({"reason": _("Say why the application is refused.")})

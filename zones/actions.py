@@ -16,18 +16,21 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.actions import save_scoped
 from unionhub.core.choices import Action, Role
 from unionhub.core.images import process_image
-from unionhub.core.models import User
+from unionhub.core.models import Federation, User
 from unionhub.core.scoping import ensure_in_scope, forget_grants
 
-from .choices import FindingStatus, VisitReview, ZoneKind
+from .choices import FindingStatus, MatchStatus, VisitReview, WorkState, ZoneKind
 from .models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -108,6 +111,30 @@ def _union_copy_models() -> list[type[models.Model]]:
     return result
 
 
+def holding_pool_for(federation: Federation) -> GrassrootsUnion:
+    """The federation's holding pool (周转库), made the first time a worker joins with no union of their own.
+
+    New-employment-form workers (riders, couriers, drivers) often have no grassroots union;
+    they are members here until they are placed in one. The pool is in no zone, so federation
+    staff, not zone workers, keep it.
+    """
+    pool = GrassrootsUnion.objects.filter(federation=federation, is_holding_pool=True).first()
+    if pool is not None:
+        return pool
+    from django.conf import settings
+    from django.utils.translation import override
+
+    with override(settings.LANGUAGE_CODE):
+        name = str(_("{federation}: holding pool of new-employment-form members")).format(federation=federation.name)
+    try:
+        with transaction.atomic():
+            return GrassrootsUnion.objects.create(
+                name=name[:150], federation=federation, is_holding_pool=True, zone_set_by_hand=True
+            )
+    except IntegrityError:  # made a moment ago by a concurrent request
+        return GrassrootsUnion.objects.get(federation=federation, is_holding_pool=True)
+
+
 def do_save_enterprise(enterprise: Enterprise, *, actor: User) -> Enterprise:
     return save_scoped(enterprise, actor=actor)
 
@@ -152,6 +179,7 @@ def distance_to_union(union: GrassrootsUnion, position: object) -> int | None:
 class FindingInput:
     kind: str
     description: str
+    category: str = ""
 
 
 def do_log_visit(
@@ -181,6 +209,7 @@ def do_log_visit(
                         union=visit.union,
                         visit=visit,
                         kind=finding.kind,
+                        category=finding.category,
                         description=finding.description,
                         raised_by=actor,
                     ),
@@ -301,3 +330,123 @@ def plan_zone(zone_id: int, quarter: Quarter) -> int:
         )
     VisitPlanEntry.objects.bulk_create(new_entries, ignore_conflicts=True, batch_size=1000)
     return len(new_entries)
+
+
+# --- Demand lists and service resources (需求清单 ↔ 服务资源) ---------------------------------------
+
+
+def do_save_resource(resource: ServiceResource, *, actor: User) -> ServiceResource:
+    """Save a service resource; unless its zone was set by hand, put it in the zone containing its position."""
+    with transaction.atomic():
+        if not resource.zone_set_by_hand:
+            resource.zone = zone_containing(resource.position)
+        return save_scoped(resource, actor=actor)
+
+
+def do_match_demand(finding: Finding, resource: ServiceResource, *, actor: User, note: str = "") -> DemandMatch:
+    """Match a demand to a resource the actor can see; the demand is then in progress."""
+    from django.contrib.gis.db.models.functions import Distance
+
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        ensure_in_scope(finding, actor, Action.CHANGE)
+        ensure_in_scope(resource, actor, Action.VIEW)
+        if finding.status not in (FindingStatus.OPEN, FindingStatus.IN_PROGRESS):
+            raise ValidationError({"finding": _("This demand is already closed.")})
+        if not resource.available:
+            raise ValidationError({"resource": _("This resource is not available at the moment.")})
+        match = DemandMatch(finding=finding, resource=resource, note=note.strip(), matched_by=actor)
+        if finding.union.location is not None:
+            metres = (
+                ServiceResource.objects.filter(pk=resource.pk)
+                .annotate(metres=Distance("position", finding.union.location))
+                .values_list("metres", flat=True)
+                .get()
+            )
+            match.distance_m = round(metres.m)
+        save_scoped(match, actor=actor)
+        if finding.status == FindingStatus.OPEN:
+            finding.status = FindingStatus.IN_PROGRESS
+            do_save_finding(finding, actor=actor)
+    return match
+
+
+def do_mark_demand_met(match: DemandMatch, *, actor: User, note: str = "") -> DemandMatch:
+    """The resource met the demand: the match is met, the demand resolved, other offers withdrawn."""
+    with transaction.atomic():
+        match = DemandMatch.objects.select_for_update().get(pk=match.pk)
+        ensure_in_scope(match, actor, Action.CHANGE)
+        if match.status != MatchStatus.MATCHED:
+            raise ValidationError({"status": _("Only a current match can be marked as met.")})
+        match.status, match.met_at = MatchStatus.MET, timezone.now()
+        if note.strip():
+            match.note = "\n".join(filter(None, [match.note, note.strip()]))
+        save_scoped(match, actor=actor)
+        DemandMatch.objects.filter(finding=match.finding_id, status=MatchStatus.MATCHED).update(
+            status=MatchStatus.WITHDRAWN
+        )
+        finding = match.finding
+        finding.status = FindingStatus.RESOLVED
+        do_save_finding(finding, actor=actor)
+    return match
+
+
+def do_withdraw_match(match: DemandMatch, *, actor: User) -> DemandMatch:
+    """The resource will not serve this demand after all; with no other match the demand is open again."""
+    with transaction.atomic():
+        match = DemandMatch.objects.select_for_update().get(pk=match.pk)
+        ensure_in_scope(match, actor, Action.CHANGE)
+        if match.status != MatchStatus.MATCHED:
+            raise ValidationError({"status": _("Only a current match can be withdrawn.")})
+        match.status = MatchStatus.WITHDRAWN
+        save_scoped(match, actor=actor)
+        finding = match.finding
+        others = DemandMatch.objects.filter(finding=finding, status=MatchStatus.MATCHED).exists()
+        if not others and finding.status == FindingStatus.IN_PROGRESS:
+            finding.status = FindingStatus.OPEN
+            do_save_finding(finding, actor=actor)
+    return match
+
+
+# --- The zone workers' inbox: work raised by other areas -------------------------------------------
+
+
+def do_raise_work_item(item: WorkItem, *, source_key: str) -> tuple[WorkItem, bool]:
+    """Raise work for a zone once per ``source_key``; return the item and whether it is new.
+
+    Called by other areas' actions and tasks (a station's failed upkeep check, a grievance
+    assigned to the zone), which have already decided the work is due, so there is no
+    actor. Raising again with the same key (a rerun after a killed task) returns the item
+    raised before. The assignee, or else every worker of the zone, is told in the inbox.
+    """
+    from unionhub.core.notify import notify
+
+    existing = WorkItem.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing, False
+    item.source_key = source_key
+    item.full_clean(exclude=["source_key"])
+    try:
+        with transaction.atomic():
+            item.save()
+            recipients = [item.assignee] if item.assignee else workers_of_zones([item.zone_id]).get(item.zone_id, [])
+            notify(recipients, key=f"work-item:{item.pk}", title=item.title, body=item.detail, link="/m/inbox/")
+    except IntegrityError:  # the same key raised a moment ago by a concurrent run
+        return WorkItem.objects.get(source_key=source_key), False
+    return item, True
+
+
+def do_update_work_item(item: WorkItem, *, state: str, actor: User, resolution: str = "") -> WorkItem:
+    """Move a work item to another state; marking it done says what was done."""
+    with transaction.atomic():
+        item = WorkItem.objects.select_for_update().get(pk=item.pk)
+        ensure_in_scope(item, actor, Action.CHANGE)
+        if state not in WorkState.values:
+            raise ValidationError({"state": _("Choose a valid state.")})
+        if state == WorkState.DONE and not (resolution.strip() or item.resolution):
+            raise ValidationError({"resolution": _("Say what was done.")})
+        item.state = WorkState(state)
+        if resolution.strip():
+            item.resolution = resolution.strip()
+        item.closed_at = (item.closed_at or timezone.now()) if item.state == WorkState.DONE else None
+        return save_scoped(item, actor=actor)

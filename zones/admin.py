@@ -14,19 +14,24 @@ from .actions import (
     do_review_visit,
     do_save_enterprise,
     do_save_finding,
+    do_save_resource,
     do_save_union,
     do_save_zone,
+    do_update_work_item,
 )
 from .choices import VisitReview
 from .models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     UnionIndicator,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -193,11 +198,25 @@ class VisitAdmin(ScopedAdmin):
         self._review(request, queryset, accepted=False)
 
 
+class DemandMatchInline(admin.TabularInline):
+    """A demand's matches; made and moved on from the phone (/m/demands/) or the API, through actions."""
+
+    model = DemandMatch
+    extra = 0
+    fields = ["resource", "status", "distance_m", "note", "matched_by", "matched_at", "met_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Finding)
 class FindingAdmin(ScopedAdmin):
     save_action = staticmethod(do_save_finding)
-    list_display = ["created_at", "kind", "union", "zone", "status", "raised_by"]
-    list_filter = ["kind", "status"]
+    list_display = ["created_at", "kind", "category", "union", "zone", "status", "raised_by"]
+    list_filter = ["kind", "category", "status"]
+    inlines = [DemandMatchInline]
     list_select_related = ["union", "zone", "raised_by"]
     search_fields = ["description", "union__name"]
     autocomplete_fields = ["union"]
@@ -255,3 +274,39 @@ class UnionIndicatorAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(ServiceResource)
+class ServiceResourceAdmin(ScopedAdmin):
+    """The zone service alliance's catalogue of resources that demands are matched to."""
+
+    save_action = staticmethod(do_save_resource)
+    list_display = ["name", "category", "provider", "zone", "capacity", "available"]
+    list_filter = ["category", "available"]
+    list_select_related = ["zone"]
+    search_fields = ["name", "provider", "address"]
+    autocomplete_fields = ["federation", "zone", "enterprise"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("zone__boundary")
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(ScopedAdmin):
+    """Work raised for zones by other areas; raised by their actions, moved on here or in the phone inbox."""
+
+    list_display = ["title", "kind", "zone", "union", "assignee", "due_on", "state"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["zone", "union", "assignee"]
+    search_fields = ["title", "union__name"]
+    fields = ["kind", "title", "detail", "link", "zone", "union", "assignee", "due_on", "state", "resolution"]
+    readonly_fields = ["kind", "title", "detail", "link", "zone", "union", "assignee", "due_on"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("zone__boundary", "union__location")
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False  # raised by the area the work comes from
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        do_update_work_item(obj, state=obj.state, resolution=obj.resolution, actor=request.user)

@@ -52,3 +52,41 @@ class FindingStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed without action")
+
+
+class ResourceCategory(models.TextChoices):
+    """What a service resource offers, and what a demand asks for (需求清单 ↔ 服务资源)."""
+
+    SPORTS = "sports", _("Gym or sports ground")
+    TRAINING_ROOM = "training_room", _("Training room")
+    MEETING_ROOM = "meeting_room", _("Meeting room")
+    LEGAL = "legal", _("Legal clinic")
+    CANTEEN = "canteen", _("Canteen")
+    DORMITORY = "dormitory", _("Dormitory")
+    CHILDCARE = "childcare", _("Childcare")
+    HEALTH = "health", _("Health service")
+    READING_ROOM = "reading_room", _("Reading room")
+    OTHER = "other", _("Other")
+
+
+class MatchStatus(models.TextChoices):
+    MATCHED = "matched", _("Matched")
+    MET = "met", _("Met")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WorkState(models.TextChoices):
+    """The states every item of a zone worker's inbox is shown in, whatever it comes from."""
+
+    TODO = "todo", _("To do")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class WorkKind(models.TextChoices):
+    """Work that other areas raise for a zone (a station's failed upkeep check, a grievance)."""
+
+    STATION_CHECK = "station_check", _("Station upkeep")
+    JOIN_APPLICATION = "join_application", _("Join application")
+    GRIEVANCE = "grievance", _("Grievance")
+    OTHER = "other", _("Other")

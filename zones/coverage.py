@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 
 def coverage(entries: QuerySet, quarter: str) -> list[dict[str, Any]]:
@@ -24,10 +24,14 @@ def coverage(entries: QuerySet, quarter: str) -> list[dict[str, Any]]:
         workers[row["zone_id"]].append(
             {"assignee": row["assignee_id"], "planned": row["planned"], "visited": row["visited"]}
         )
+    # Grouped by the zone's id alone (its name taken with Min): grouping by the name too made
+    # PostgreSQL sort every plan entry by name first, 4× slower over a whole city (bench/run).
     zones = (
-        planned.values("zone_id", "zone__name")
-        .annotate(planned=Count("id"), visited=Count("id", filter=Q(first_visit__isnull=False)))
-        .order_by("zone__name")
+        planned.values("zone_id")
+        .annotate(
+            zone__name=Min("zone__name"), planned=Count("id"), visited=Count("id", filter=Q(first_visit__isnull=False))
+        )
+        .order_by("zone__name", "zone_id")
     )
     return [
         {

@@ -1,7 +1,19 @@
 import django_filters
 from rest_framework_gis.filterset import GeoFilterSet
 
-from .models import Enterprise, Finding, GrassrootsUnion, UnionChair, Visit, VisitPlanEntry, Zone, ZoneStaff
+from .models import (
+    DemandMatch,
+    Enterprise,
+    Finding,
+    GrassrootsUnion,
+    ServiceResource,
+    UnionChair,
+    Visit,
+    VisitPlanEntry,
+    WorkItem,
+    Zone,
+    ZoneStaff,
+)
 
 
 class ZoneFilterSet(GeoFilterSet):
@@ -51,10 +63,30 @@ class VisitFilterSet(django_filters.FilterSet):
 class FindingFilterSet(django_filters.FilterSet):
     class Meta:
         model = Finding
-        fields = ["union", "zone", "visit", "kind", "status"]
+        fields = ["union", "zone", "visit", "kind", "category", "status"]
 
 
 class VisitPlanEntryFilterSet(django_filters.FilterSet):
     class Meta:
         model = VisitPlanEntry
         fields = ["quarter", "zone", "assignee", "union"]
+
+
+class ServiceResourceFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="contains", label="name")
+
+    class Meta:
+        model = ServiceResource
+        fields = ["federation", "zone", "category", "available", "name"]
+
+
+class DemandMatchFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = DemandMatch
+        fields = ["finding", "resource", "status", "zone", "union"]
+
+
+class WorkItemFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = WorkItem
+        fields = ["zone", "kind", "state", "assignee"]

@@ -21,7 +21,18 @@ from unionhub.core.models import CopiesScope, Federation, path_index, validate_r
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
-from .choices import FindingKind, FindingStatus, Sector, VisitDuty, VisitReview, ZoneKind
+from .choices import (
+    FindingKind,
+    FindingStatus,
+    MatchStatus,
+    ResourceCategory,
+    Sector,
+    VisitDuty,
+    VisitReview,
+    WorkKind,
+    WorkState,
+    ZoneKind,
+)
 from .quarters import Quarter
 
 ZONE_WORKER_EDIT = frozenset({Action.VIEW, Action.CHANGE})
@@ -80,10 +91,15 @@ class GrassrootsUnion(CopiesScope):
         _("unified social credit code"),
         max_length=18,
         unique=True,
+        null=True,
+        blank=True,
         validators=[validate_union_credit_code],
         help_text=_("The union's own code (GB 32100), starting with 81."),
     )
     is_joint = models.BooleanField(_("joint grassroots union"), default=False)
+    # The county's holding pool (周转库): new-employment-form workers who join with no grassroots
+    # union of their own are members here until they are placed in one.
+    is_holding_pool = models.BooleanField(_("holding pool"), default=False, editable=False)
     federation = models.ForeignKey(Federation, models.PROTECT, related_name="unions", verbose_name=_("federation"))
     federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
     zone = models.ForeignKey(Zone, models.PROTECT, null=True, blank=True, related_name="unions", verbose_name=_("zone"))
@@ -110,6 +126,14 @@ class GrassrootsUnion(CopiesScope):
     class Meta:
         verbose_name = _("grassroots union")
         verbose_name_plural = _("grassroots unions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_holding_pool=True) | Q(credit_code__isnull=False), name="zones_union_has_credit_code"
+            ),
+            models.UniqueConstraint(
+                fields=["federation"], condition=Q(is_holding_pool=True), name="zones_union_one_pool_per_federation"
+            ),
+        ]
         indexes = [
             path_index("zones_union_fedpath", "id"),
             models.Index(fields=["zone", "id"], name="zones_union_zone_id"),
@@ -122,6 +146,8 @@ class GrassrootsUnion(CopiesScope):
     def clean(self) -> None:
         if self.credit_code:
             self.credit_code = normalise_credit_code(self.credit_code)
+        elif not self.is_holding_pool:
+            raise ValidationError({"credit_code": _("Enter the union's unified social credit code.")})
         if self.federation_id:
             check_inside(self.location, self.federation, "location")
         if self.zone is not None and self.federation_id:
@@ -409,6 +435,8 @@ class Finding(CopiesScope):
         Visit, models.SET_NULL, null=True, blank=True, related_name="findings", verbose_name=_("visit")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=FindingKind.choices)
+    # What a demand asks for, so that it can be matched to a service resource (zones.matching).
+    category = models.CharField(_("what is needed"), max_length=16, choices=ResourceCategory.choices, blank=True)
     description = models.TextField(_("description"))
     status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     raised_by = models.ForeignKey(
@@ -429,6 +457,11 @@ class Finding(CopiesScope):
             models.Index(fields=["union", "status"], name="zones_finding_union_status"),
             models.Index(fields=["zone", "status"], name="zones_finding_zone_status"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=FindingKind.DEMAND) | ~Q(category=""), name="zones_finding_demand_has_category"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.union}"
@@ -438,6 +471,10 @@ class Finding(CopiesScope):
         self.description = self.description.strip()
         if not self.description:
             raise ValidationError({"description": _("Describe what was found.")})
+        if self.kind == FindingKind.DEMAND and not self.category:
+            raise ValidationError({"category": _("Say what the demand is for, so that it can be matched.")})
+        if self.kind != FindingKind.DEMAND:
+            self.category = ""
         if self.visit_id and self.union_id and self.visit.union_id != self.union_id:
             raise ValidationError({"visit": _("This visit was to another union.")})
 
@@ -470,3 +507,180 @@ class UnionIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.union_id}: {self.anomaly_index}"
+
+
+class ServiceResource(CopiesScope):
+    """A resource a member of the zone's service alliance shares (服务资源): a gym, a canteen, a legal clinic.
+
+    Demands found on visits are matched to resources by category and distance
+    (zones.matching). Like a union, a resource sits in the zone that contains its position
+    unless its zone was set by hand.
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    category = models.CharField(_("category"), max_length=16, choices=ResourceCategory.choices)
+    provider = models.CharField(_("provided by"), max_length=150)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resources",
+        verbose_name=_("enterprise"),
+        help_text=_("When the provider is an enterprise covered by a grassroots union."),
+    )
+    federation = models.ForeignKey(
+        Federation, models.PROTECT, related_name="service_resources", verbose_name=_("federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(
+        Zone, models.PROTECT, null=True, blank=True, related_name="resources", verbose_name=_("zone")
+    )
+    zone_set_by_hand = models.BooleanField(
+        _("zone set by hand"), default=False, help_text=_("Otherwise the zone follows the position.")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    position = gis.PointField(_("position"), srid=4326, geography=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("People it can serve at a time.")
+    )
+    terms = models.TextField(_("terms"), blank=True, help_text=_("Who may use it, when, and at what cost."))
+    available = models.BooleanField(_("available"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Zone chiefs and instructors build their zone's alliance; every zone worker matches demands to it.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        extra=dict.fromkeys(
+            [Role.ZONE_CHIEF, Role.ZONE_INSTRUCTOR], frozenset({Action.VIEW, Action.ADD, Action.CHANGE})
+        ),
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("service resource")
+        verbose_name_plural = _("service resources")
+        indexes = [
+            path_index("zones_resource_fedpath", "id"),
+            models.Index(fields=["zone", "category"], name="zones_resource_zone_category"),
+            gis.Index(fields=["position"], name="zones_resource_position_gist"),  # type: ignore[attr-defined]
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.federation_id:
+            check_inside(self.position, self.federation, "position")
+        if self.zone is not None and self.federation_id:
+            zone_path, own_path = self.zone.federation_path, self.federation.path
+            if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
+                raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+
+
+class DemandMatch(CopiesScope):
+    """A demand found on a visit matched to a service resource, tracked until the demand is met.
+
+    Matching moves the demand to "in progress", meeting it resolves it (zones.actions).
+    """
+
+    scope_parent = "finding"
+
+    finding = models.ForeignKey(Finding, models.CASCADE, related_name="matches", verbose_name=_("demand"))
+    resource = models.ForeignKey(
+        ServiceResource, models.PROTECT, related_name="matches", verbose_name=_("service resource")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=MatchStatus.choices, default=MatchStatus.MATCHED)
+    distance_m = models.PositiveIntegerField(_("distance (m)"), null=True, blank=True, editable=False)
+    note = models.TextField(_("note"), blank=True)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, verbose_name=_("matched by")
+    )
+    matched_at = models.DateTimeField(_("matched at"), auto_now_add=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True, editable=False)
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.PROTECT, blank=True, editable=False, verbose_name=_("zone"))
+    union = models.ForeignKey(GrassrootsUnion, models.PROTECT, blank=True, editable=False, verbose_name=_("union"))
+
+    scope_spec = VISIT_SCOPE
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("demand match")
+        verbose_name_plural = _("demand matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "resource"],
+                condition=~Q(status=MatchStatus.WITHDRAWN),
+                name="zones_match_once_per_resource",
+                violation_error_message=_("This demand is already matched to this resource."),
+            )
+        ]
+        indexes = [path_index("zones_match_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} → {self.resource}"
+
+    def clean(self) -> None:
+        if self.finding_id and self.finding.kind != FindingKind.DEMAND:
+            raise ValidationError({"finding": _("Only a demand can be matched to a resource.")})
+
+
+class WorkItem(CopiesScope):
+    """Work another area raises for a zone's workers: a station's failed upkeep check, a grievance.
+
+    Raised once per ``source_key`` (zones.actions.do_raise_work_item) and shown in the zone
+    workers' inbox (zones.inbox) beside their visits due and findings, in the same states.
+    Scoped to the zone only: a union's chair never sees the work raised about their union.
+    """
+
+    scope_parent = "zone"
+
+    kind = models.CharField(_("kind"), max_length=16, choices=WorkKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    detail = models.TextField(_("detail"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True, help_text=_("Where the work is done."))
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="work_items", verbose_name=_("zone"))
+    union = models.ForeignKey(
+        GrassrootsUnion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("union")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="work_items",
+        verbose_name=_("assigned to"),
+        help_text=_("Left empty, every worker of the zone sees it."),
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=WorkState.choices, default=WorkState.TODO)
+    resolution = models.TextField(_("what was done"), blank=True)
+    source_key = models.CharField(_("source"), max_length=100, unique=True, editable=False)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("done at"), null=True, blank=True, editable=False)
+
+    scope_spec = ScopeSpec(
+        federation="federation_path", zone="zone_id", extra=dict.fromkeys(ZONE_ROLES, ZONE_WORKER_EDIT)
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("work item")
+        verbose_name_plural = _("work items")
+        indexes = [
+            path_index("zones_workitem_fedpath", "id"),
+            models.Index(fields=["zone", "state"], name="zones_workitem_zone_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.union_id and self.zone_id and self.union.zone_id != self.zone_id:
+            raise ValidationError({"union": _("This union is in another zone.")})

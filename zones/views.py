@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -22,13 +22,34 @@ from unionhub.core.choices import Action
 from unionhub.core.models import User
 from unionhub.core.scoping import get_scoped_or_404
 
-from .actions import do_reassign_plan_entry, workers_of_zones
-from .choices import FindingKind, FindingStatus, VisitDuty
+from .actions import (
+    do_mark_demand_met,
+    do_match_demand,
+    do_reassign_plan_entry,
+    do_save_finding,
+    do_update_work_item,
+    do_withdraw_match,
+    workers_of_zones,
+)
+from .choices import FindingKind, FindingStatus, MatchStatus, ResourceCategory, VisitDuty, WorkState
 from .coverage import coverage
-from .models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry
+from .inbox import FINDING_STATUS_FOR, inbox_for
+from .matching import suggest_resources
+from .models import (
+    DemandMatch,
+    Finding,
+    GrassrootsUnion,
+    ServiceResource,
+    UnionIndicator,
+    Visit,
+    VisitPlanEntry,
+    WorkItem,
+)
 from .quarters import Quarter
 
 OPEN_FINDINGS = [FindingStatus.OPEN, FindingStatus.IN_PROGRESS]
+# The demand list shows the most recent ones; staff have the admin for the full list.
+DEMANDS_SHOWN = 100
 
 
 def messages_for_phone() -> dict[str, str]:
@@ -46,6 +67,7 @@ def messages_for_phone() -> dict[str, str]:
         "noPosition": _("Your position is not available; the visit will be reviewed."),
         "distance": _("{metres} m from the union"),
         "far": _("More than {metres} m from the union: the visit will be reviewed."),
+        "needCategory": _("Say what the demand is for, so that it can be matched."),
     }
 
 
@@ -129,6 +151,7 @@ def union_page(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": findings.order_by("-created_at")[:10],
             "duties": VisitDuty.choices,
             "finding_kinds": FindingKind.choices,
+            "resource_categories": ResourceCategory.choices,
             "far_metres": Visit.FAR_VISIT_METRES,
             "messages_for_phone": messages_for_phone(),
         },
@@ -208,3 +231,122 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "zones/mobile/coverage.html",
         {"quarter": quarter, "rows": rows, "error": error, "messages_for_phone": messages_for_phone()},
     )
+
+
+@login_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    """The zone worker's one inbox: visits due, findings to follow up, work raised by other areas.
+
+    A POST of ``source`` ("finding" or "work"), ``pk``, ``state`` and, to mark it done,
+    ``resolution`` moves an item on.
+    """
+    error = ""
+    if request.method == "POST":
+        try:
+            _move_inbox_item(request)
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+        else:
+            return redirect(request.get_full_path())
+    done = request.GET.get("tab") == "done"
+    items = inbox_for(request.user, done=done)
+    return render(
+        request,
+        "zones/mobile/inbox.html",
+        {
+            "items": items,
+            "done": done,
+            "error": error,
+            "messages_for_phone": messages_for_phone(),
+        },
+    )
+
+
+def _move_inbox_item(request: HttpRequest) -> None:
+    state = request.POST.get("state", "")
+    if state not in WorkState.values:
+        raise ValidationError({"state": _("Choose a valid state.")})
+    pk = request.POST.get("pk") or 0
+    if request.POST.get("source") == "work":
+        item = get_scoped_or_404(WorkItem, request.user, Action.CHANGE, pk=pk)
+        do_update_work_item(item, state=state, resolution=request.POST.get("resolution", ""), actor=request.user)
+    else:
+        finding = get_scoped_or_404(
+            Finding.objects.exclude(kind=FindingKind.DEMAND), request.user, Action.CHANGE, pk=pk
+        )
+        finding.status = FINDING_STATUS_FOR[WorkState(state)]
+        do_save_finding(finding, actor=request.user)
+
+
+@login_required
+def demands_page(request: HttpRequest) -> HttpResponse:
+    """The demand list (需求清单): demands found on visits, unmatched first, with their matches."""
+    demands = (
+        Finding.objects.restrict(request.user, Action.VIEW)
+        .filter(kind=FindingKind.DEMAND)
+        .select_related("union")
+        .only("id", "category", "description", "status", "created_at", "union__name")
+    )
+    show = request.GET.get("show", "open")
+    if show == "met":
+        demands = demands.filter(status=FindingStatus.RESOLVED).order_by("-closed_at")
+    else:
+        demands = demands.filter(status__in=OPEN_FINDINGS).order_by("status", "-created_at")
+    demands = demands.prefetch_related(
+        Prefetch(
+            "matches",
+            queryset=DemandMatch.objects.exclude(status=MatchStatus.WITHDRAWN)
+            .select_related("resource")
+            .only("id", "finding_id", "status", "resource__name"),
+        )
+    )
+    return render(
+        request,
+        "zones/mobile/demands.html",
+        {"demands": demands[:DEMANDS_SHOWN], "show": show, "messages_for_phone": messages_for_phone()},
+    )
+
+
+@login_required
+def demand_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One demand: its matches (mark met, withdraw) and the nearest resources that could meet it."""
+    finding = get_scoped_or_404(
+        Finding.objects.filter(kind=FindingKind.DEMAND).select_related("union"), request.user, Action.VIEW, pk=pk
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            _act_on_demand(request, finding)
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+        else:
+            return redirect("mobile:demand", pk=finding.pk)
+    matches = finding.matches.exclude(status=MatchStatus.WITHDRAWN).select_related("resource", "matched_by")
+    changeable = Finding.objects.restrict(request.user, Action.CHANGE).filter(pk=finding.pk).exists()
+    return render(
+        request,
+        "zones/mobile/demand.html",
+        {
+            "finding": finding,
+            "matches": matches.order_by("-matched_at"),
+            "suggestions": suggest_resources(finding, request.user) if finding.status in OPEN_FINDINGS else [],
+            "changeable": changeable,
+            "error": error,
+            "messages_for_phone": messages_for_phone(),
+        },
+    )
+
+
+def _act_on_demand(request: HttpRequest, finding: Finding) -> None:
+    note = request.POST.get("note", "")
+    if "resource" in request.POST:
+        resource = get_scoped_or_404(ServiceResource, request.user, Action.VIEW, pk=request.POST["resource"] or 0)
+        do_match_demand(finding, resource, actor=request.user, note=note)
+        return
+    match = get_scoped_or_404(
+        DemandMatch.objects.filter(finding=finding), request.user, Action.CHANGE, pk=request.POST.get("match") or 0
+    )
+    if request.POST.get("outcome") == "met":
+        do_mark_demand_met(match, actor=request.user, note=note)
+    else:
+        do_withdraw_match(match, actor=request.user)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
-from ..models import Member
+from ..models import JoinApplication, Member
 
 
 class MemberSerializer(ValidatedModelSerializer):
@@ -27,7 +27,12 @@ class MemberSerializer(ValidatedModelSerializer):
             "status",
             "occupation",
             "work_form",
+            "employer",
             "joined_on",
+            "left_on",
+            "is_model_worker",
+            "is_craftsman",
+            "in_hardship",
             "phone",
             "id_number",
             "masked_phone",
@@ -66,3 +71,40 @@ class MemberSearchSerializer(serializers.Serializer):
         if not any(attrs.get(key) for key in ("phone", "id_number", "name")):
             raise serializers.ValidationError(_("Give a phone number, an ID number or a name."))
         return attrs
+
+
+class JoinApplicationSerializer(serializers.ModelSerializer):
+    """An application as the deciding staff see it: name, phone and ID number masked."""
+
+    masked_name = serializers.CharField(read_only=True)
+    masked_phone = serializers.CharField(read_only=True)
+    union_name = serializers.CharField(source="union.name", read_only=True)
+
+    class Meta:
+        model = JoinApplication
+        fields = [
+            "id",
+            "masked_name",
+            "masked_phone",
+            "id_number_masked",
+            "union",
+            "union_name",
+            "zone",
+            "channel",
+            "employer",
+            "occupation",
+            "work_form",
+            "member_elsewhere",
+            "status",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "member",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(label=_("approve"))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000, label=_("reason"))

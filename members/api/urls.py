@@ -4,5 +4,6 @@ from . import views
 
 router = SimpleRouter()
 router.register("members", views.MemberViewSet)
+router.register("join-applications", views.JoinApplicationViewSet)
 
 urlpatterns = router.urls

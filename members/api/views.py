@@ -1,19 +1,29 @@
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from unionhub.core.actions import do_reveal
-from unionhub.core.api.viewsets import ScopedModelViewSet
+from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
 
-from ..actions import do_save_member
+from ..actions import do_decide_application, do_save_member
+from ..card import render_card, verification_url
 from ..filtersets import MemberFilterSet
-from ..models import Member
+from ..models import JoinApplication, Member
 from ..search import name_search_q
-from .serializers import MemberSearchSerializer, MemberSerializer, RevealedSerializer, RevealSerializer
+from .serializers import (
+    DecisionSerializer,
+    JoinApplicationSerializer,
+    MemberSearchSerializer,
+    MemberSerializer,
+    RevealedSerializer,
+    RevealSerializer,
+)
 
 LIST_FIELDS = [
     "id",
@@ -25,7 +35,12 @@ LIST_FIELDS = [
     "status",
     "occupation",
     "work_form",
+    "employer",
     "joined_on",
+    "left_on",
+    "is_model_worker",
+    "is_craftsman",
+    "in_hardship",
     "phone_last4",
     "id_number_masked",
 ]
@@ -63,6 +78,15 @@ class MemberViewSet(ScopedModelViewSet):
         )
         return Response({"field": field, "value": value})
 
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def card(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The member's digital membership card as a PNG, with the QR code that verifies it."""
+        member = self.get_object()
+        response = HttpResponse(render_card(member, verification_url(request, member)), content_type="image/png")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     @extend_schema(request=MemberSearchSerializer, responses=MemberSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
@@ -78,3 +102,19 @@ class MemberViewSet(ScopedModelViewSet):
             members = members.filter(name_search_q(name))
         page = self.paginate_queryset(members)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class JoinApplicationViewSet(ScopedReadOnlyViewSet):
+    """Applications from the scan-to-join form; ``decide`` approves (a member is created) or refuses with a reason."""
+
+    queryset = JoinApplication.objects.select_related("union").defer("union__location")
+    serializer_class = JoinApplicationSerializer
+    filterset_fields = ["status", "union", "zone", "channel", "work_form", "member_elsewhere"]
+
+    @extend_schema(request=DecisionSerializer, responses=JoinApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        decision = DecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        application = do_decide_application(self.get_object(), actor=request.user, **decision.validated_data)
+        return Response(self.get_serializer(application).data)

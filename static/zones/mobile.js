@@ -206,8 +206,22 @@
   if (form) {
     const union = document.getElementById("union");
     const positionStatus = document.getElementById("position-status");
+    // A demand says what it needs (so that it can be matched to a resource); other findings do not.
+    const findingKind = form.elements.finding_kind;
+    const findingCategory = form.elements.finding_category;
+    const showCategory = () => {
+      findingCategory.hidden = findingKind.value !== "demand";
+    };
+    findingKind.addEventListener("change", showCategory);
+    showCategory();
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const describedDemand = findingKind.value === "demand" && form.elements.finding_description.value.trim();
+      if (describedDemand && !findingCategory.value) {
+        report(text.needCategory, true);
+        findingCategory.focus();
+        return;
+      }
       const button = form.querySelector("button[type=submit]");
       button.disabled = true; // a double tap makes one visit
       positionStatus.textContent = text.locating;
@@ -229,11 +243,16 @@
       };
       if (here) payload.position = { type: "Point", coordinates: [here.lon, here.lat] };
       if (data.get("finding_kind") && (data.get("finding_description") || "").trim()) {
-        payload.findings.push({ kind: data.get("finding_kind"), description: data.get("finding_description") });
+        payload.findings.push({
+          kind: data.get("finding_kind"),
+          category: data.get("finding_category") || "",
+          description: data.get("finding_description"),
+        });
       }
       const photos = data.getAll("photos").filter((file) => file && file.size > 0);
       await keep({ key: newKey(), payload, photos, photosDone: 0, visitId: null, error: null });
       form.reset();
+      showCategory();
       button.disabled = false;
       report(navigator.onLine ? text.sent : text.queued);
       await sendQueue();

@@ -11,11 +11,20 @@ from django.contrib.gis.geos import Point
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from tests.factories import GrassrootsUnionFactory, VisitPlanEntryFactory, ZoneFactory, ZoneStaffFactory, square
+from tests.factories import (
+    FindingFactory,
+    GrassrootsUnionFactory,
+    ServiceResourceFactory,
+    VisitPlanEntryFactory,
+    ZoneFactory,
+    ZoneStaffFactory,
+    square,
+)
 from unionhub.core.choices import Role
-from zones.models import Visit, VisitPhoto
+from zones.choices import FindingKind, FindingStatus, MatchStatus
+from zones.models import DemandMatch, Finding, Visit, VisitPhoto
 
-from .conftest import ARTIFACTS, LOOPBACK
+from .conftest import ARTIFACTS, LOOPBACK, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -119,3 +128,35 @@ def test_a_worker_logs_visits_online_and_offline_with_a_photo(phone: Page, live_
     phone.wait_for_timeout(1000)
     assert Visit.objects.count() == 2
     assert Visit.objects.filter(notes="厂区信号差，离线记录").count() == 1
+
+
+def test_a_worker_raises_a_demand_and_matches_it_to_a_neighbours_gym(phone: Page, live_server, worker_and_union):
+    worker, union = worker_and_union
+    ServiceResourceFactory(
+        zone=union.zone, name="隔壁电机厂职工健身房", provider="隔壁电机厂", position=Point(121.631, 29.18, srid=4326)
+    )
+    FindingFactory(union=union, kind=FindingKind.INCIDENT, category="", description="仓库消防通道被货物堵塞")
+    sign_in(phone, live_server, worker.username)
+
+    phone.click("text=明辉五金工会")
+    phone.select_option("select[name=finding_kind]", "demand")
+    phone.select_option("select[name=finding_category]", "sports")
+    phone.fill("textarea[name=finding_description]", "职工想下班后打篮球，厂里没有场地")
+    phone.click("button[type=submit]")
+    wait_until(phone, lambda: Finding.objects.filter(kind=FindingKind.DEMAND).exists())
+    demand = Finding.objects.get(kind=FindingKind.DEMAND)
+    assert demand.category == "sports"
+
+    phone.goto(f"{live_server.url}/m/inbox/")
+    phone.wait_for_selector("text=仓库消防通道被货物堵塞")
+    screenshot(phone, "mobile-inbox")
+    phone.goto(f"{live_server.url}/m/demands/")
+    phone.click("text=职工想下班后打篮球")
+    phone.wait_for_selector("text=隔壁电机厂职工健身房")
+    screenshot(phone, "mobile-demand")
+    phone.click("ul.suggestions button")
+    wait_until(phone, lambda: DemandMatch.objects.filter(finding=demand).exists())
+    phone.click("button[value=met]")
+    wait_until(phone, lambda: DemandMatch.objects.filter(finding=demand, status=MatchStatus.MET).exists())
+    demand.refresh_from_db()
+    assert demand.status == FindingStatus.RESOLVED

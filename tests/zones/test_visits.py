@@ -54,7 +54,7 @@ def visit_payload(union, lon=121.631, lat=29.181, **extra):
 
 def test_a_visit_near_the_union_is_logged_and_ticks_the_plan(client_for, union, worker):
     entry = VisitPlanEntryFactory(union=union, assignee=worker)
-    findings = [{"kind": "demand", "description": "希望共享隔壁企业的健身房"}]
+    findings = [{"kind": "demand", "category": "sports", "description": "希望共享隔壁企业的健身房"}]
 
     response = client_for(worker).post("/api/v1/visits/", visit_payload(union, findings=findings), format="json")
 

@@ -145,11 +145,20 @@ class ScopedQuerySet(models.QuerySet):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
-def get_scoped_or_404(model: type[models.Model], user: Any, action: str, **lookup: Any) -> Any:
-    """One object the user may ``action``; missing and forbidden raise the same 404."""
+def get_scoped_or_404(
+    model_or_queryset: type[models.Model] | models.QuerySet, user: Any, action: str, **lookup: Any
+) -> Any:
+    """One object the user may ``action``, from a model or a narrower queryset.
+
+    Missing and forbidden raise the same 404; so does a malformed id.
+    """
+    if isinstance(model_or_queryset, models.QuerySet):
+        queryset = model_or_queryset
+    else:
+        queryset = model_or_queryset._default_manager.all()
     try:
-        return model._default_manager.restrict(user, action).get(**lookup)  # type: ignore[attr-defined]
-    except model.DoesNotExist:  # type: ignore[attr-defined]
+        return queryset.restrict(user, action).get(**lookup)  # type: ignore[attr-defined]
+    except (queryset.model.DoesNotExist, ValueError):
         raise Http404 from None
 
 

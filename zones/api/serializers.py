@@ -2,17 +2,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from unionhub.core.api.serializers import ValidatedModelSerializer
+from unionhub.core.api.serializers import ScopedRelatedField, ValidatedModelSerializer
 
-from ..choices import FindingKind, VisitDuty
+from ..choices import FindingKind, ResourceCategory, VisitDuty, WorkState
 from ..models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -87,7 +90,19 @@ class UnionChairSerializer(ValidatedModelSerializer):
 
 class FindingInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FindingKind.choices, label=_("kind"))
+    category = serializers.ChoiceField(
+        choices=ResourceCategory.choices, required=False, allow_blank=True, default="", label=_("what is needed")
+    )
     description = serializers.CharField(max_length=2000, label=_("description"))
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["kind"] == FindingKind.DEMAND and not attrs.get("category"):
+            raise serializers.ValidationError(
+                {"category": [_("Say what the demand is for, so that it can be matched.")]}
+            )
+        if attrs["kind"] != FindingKind.DEMAND:
+            attrs["category"] = ""
+        return attrs
 
 
 class VisitPhotoSerializer(serializers.ModelSerializer):
@@ -162,6 +177,7 @@ class FindingSerializer(ValidatedModelSerializer):
             "zone",
             "visit",
             "kind",
+            "category",
             "description",
             "status",
             "raised_by",
@@ -204,3 +220,101 @@ class CoverageSerializer(serializers.Serializer):
     visited = serializers.IntegerField()
     percent = serializers.IntegerField()
     workers = CoverageWorkerSerializer(many=True)
+
+
+class ServiceResourceSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = ServiceResource
+        fields = [
+            "id",
+            "name",
+            "category",
+            "provider",
+            "enterprise",
+            "federation",
+            "zone",
+            "zone_set_by_hand",
+            "address",
+            "position",
+            "capacity",
+            "terms",
+            "available",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+
+class SuggestedResourceSerializer(serializers.ModelSerializer):
+    """A resource that could meet a demand, with its distance from the demand's union."""
+
+    distance_m = serializers.SerializerMethodField()
+    zone_name = serializers.CharField(source="zone.name", read_only=True, default="")
+
+    class Meta:
+        model = ServiceResource
+        fields = ["id", "name", "category", "provider", "address", "capacity", "terms", "zone_name", "distance_m"]
+        read_only_fields = fields
+
+    def get_distance_m(self, resource: ServiceResource) -> int | None:
+        distance = getattr(resource, "distance", None)
+        return round(distance.m) if distance is not None else None
+
+
+class DemandMatchSerializer(serializers.ModelSerializer):
+    """A match as the API shows it; created through do_match_demand, so only finding, resource and note are written."""
+
+    serializer_related_field = ScopedRelatedField
+    resource_name = serializers.CharField(source="resource.name", read_only=True)
+
+    class Meta:
+        model = DemandMatch
+        fields = [
+            "id",
+            "finding",
+            "resource",
+            "resource_name",
+            "status",
+            "distance_m",
+            "note",
+            "matched_by",
+            "matched_at",
+            "met_at",
+            "zone",
+            "union",
+        ]
+        read_only_fields = ["status", "distance_m", "matched_by", "matched_at", "met_at", "zone", "union"]
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000, label=_("note"))
+
+
+class WorkItemSerializer(serializers.ModelSerializer):
+    union_name = serializers.CharField(source="union.name", read_only=True, default="")
+
+    class Meta:
+        model = WorkItem
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "detail",
+            "link",
+            "zone",
+            "union",
+            "union_name",
+            "assignee",
+            "due_on",
+            "state",
+            "resolution",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class WorkItemStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=WorkState.choices, label=_("state"))
+    resolution = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_("what was done")
+    )

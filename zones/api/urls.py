@@ -12,5 +12,8 @@ router.register("visits", views.VisitViewSet)
 router.register("visit-photos", views.VisitPhotoViewSet)
 router.register("findings", views.FindingViewSet)
 router.register("visit-plan", views.VisitPlanEntryViewSet)
+router.register("service-resources", views.ServiceResourceViewSet)
+router.register("demand-matches", views.DemandMatchViewSet)
+router.register("work-items", views.WorkItemViewSet)
 
 urlpatterns = router.urls

@@ -24,32 +24,45 @@ from ..actions import (
     do_bind_union_chair,
     do_bind_zone_staff,
     do_log_visit,
+    do_mark_demand_met,
+    do_match_demand,
     do_reassign_plan_entry,
     do_review_visit,
     do_save_enterprise,
     do_save_finding,
+    do_save_resource,
     do_save_union,
     do_save_zone,
+    do_update_work_item,
+    do_withdraw_match,
 )
+from ..choices import FindingKind
 from ..coverage import coverage
 from ..filtersets import (
+    DemandMatchFilterSet,
     EnterpriseFilterSet,
     FindingFilterSet,
     GrassrootsUnionFilterSet,
+    ServiceResourceFilterSet,
     UnionChairFilterSet,
     VisitFilterSet,
     VisitPlanEntryFilterSet,
+    WorkItemFilterSet,
     ZoneFilterSet,
     ZoneStaffFilterSet,
 )
+from ..matching import suggest_resources
 from ..models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -147,6 +160,17 @@ class VisitViewSet(ScopedModelViewSet):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and len(key) > 64:
             raise drf_serializers.ValidationError({"Idempotency-Key": [_("At most 64 characters.")]})
+        if key is not None:
+            # A replay answers with the stored visit before the body is checked again: the
+            # phone's retry succeeds even if the union has since moved zone (and costs a lookup).
+            stored = (
+                Visit.objects.restrict(request.user, Action.VIEW)
+                .filter(worker=request.user, client_key=key)
+                .select_related("union")
+                .first()
+            )
+            if stored is not None:
+                return Response(self.get_serializer(stored).data, status=200)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -204,6 +228,78 @@ class FindingViewSet(ScopedModelViewSet):
     serializer_class = serializers.FindingSerializer
     filterset_class = FindingFilterSet
     save_action = staticmethod(do_save_finding)
+
+    @extend_schema(responses=serializers.SuggestedResourceSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def suggestions(self, request: Request, pk: str | None = None) -> Response:
+        """For a demand: the available resources of its category the user can see, nearest to its union first."""
+        finding = self.get_object()
+        if finding.kind != FindingKind.DEMAND:
+            raise drf_serializers.ValidationError({"kind": [_("Only a demand is matched to resources.")]})
+        return Response(
+            serializers.SuggestedResourceSerializer(suggest_resources(finding, request.user), many=True).data
+        )
+
+
+class ServiceResourceViewSet(ScopedModelViewSet):
+    """The service alliance's resources (服务资源) that demands are matched to."""
+
+    queryset = ServiceResource.objects.all()
+    serializer_class = serializers.ServiceResourceSerializer
+    filterset_class = ServiceResourceFilterSet
+    save_action = staticmethod(do_save_resource)
+
+
+class DemandMatchViewSet(ScopedModelViewSet):
+    """Demands matched to resources, tracked to met: create matches a demand, then ``met`` or ``withdraw``."""
+
+    queryset = DemandMatch.objects.select_related("resource").only(
+        *[f.attname for f in DemandMatch._meta.concrete_fields], "resource__name"
+    )
+    serializer_class = serializers.DemandMatchSerializer
+    filterset_class = DemandMatchFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    scope_actions = {"met": Action.CHANGE, "withdraw": Action.CHANGE}
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = do_match_demand(
+            data["finding"], data["resource"], actor=self.request.user, note=data.get("note", "")
+        )
+
+    @extend_schema(request=serializers.NoteSerializer, responses=serializers.DemandMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def met(self, request: Request, pk: str | None = None) -> Response:
+        """The resource met the demand: the demand is resolved and other matches withdrawn."""
+        note = serializers.NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        match = do_mark_demand_met(self.get_object(), actor=request.user, note=note.validated_data["note"])
+        return Response(self.get_serializer(match).data)
+
+    @extend_schema(request=None, responses=serializers.DemandMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """The resource will not serve this demand after all."""
+        return Response(self.get_serializer(do_withdraw_match(self.get_object(), actor=request.user)).data)
+
+
+class WorkItemViewSet(ScopedReadOnlyViewSet):
+    """Work raised for zones by other areas (station upkeep, grievances); workers move it through its states."""
+
+    queryset = WorkItem.objects.select_related("union").only(
+        *[f.attname for f in WorkItem._meta.concrete_fields], "union__name"
+    )
+    serializer_class = serializers.WorkItemSerializer
+    filterset_class = WorkItemFilterSet
+
+    @extend_schema(request=serializers.WorkItemStateSerializer, responses=serializers.WorkItemSerializer)
+    @action(detail=True, methods=["post"])
+    def state(self, request: Request, pk: str | None = None) -> Response:
+        """Move the item to another state; "done" needs what was done."""
+        change = serializers.WorkItemStateSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        item = do_update_work_item(self.get_object(), actor=request.user, **change.validated_data)
+        return Response(self.get_serializer(item).data)
 
 
 class VisitPlanEntryViewSet(ScopedModelViewSet):

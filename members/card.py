@@ -1,0 +1,107 @@
+"""The digital membership card (数字会员卡): a signed verification link, and the card as a PNG.
+
+The card's QR code holds ``/card/v/<token>/`` where the token is the member number signed
+with the secret key (django.core.signing, its own salt): a forged or altered link fails the
+signature and is answered "unknown", never looked up. Verification reads the member's
+status at that moment, so a lapsed card stops verifying without being reissued.
+
+The PNG is drawn with Pillow in the proportions of a bank card (85.6 × 54 mm at 300 dpi)
+with Noto Sans CJK (Debian's fonts-noto-cjk; CARD_FONT_PATH overrides it).
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from typing import Literal
+
+import segno
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import pgettext
+from PIL import Image, ImageDraw, ImageFont
+
+from unionhub.core.public import public_url
+
+from .choices import MemberStatus
+from .models import Member
+
+SALT = "members.card"
+SIZE = (1012, 638)
+RED = (192, 57, 43)
+QR_BOX = 300
+NOTO_SC_INDEX = 2  # Simplified Chinese in Noto Sans CJK's collection
+
+Verdict = Literal["valid", "lapsed", "unknown"]
+
+
+def card_token(member: Member) -> str:
+    return signing.Signer(salt=SALT).sign(member.member_number or "")
+
+
+def verification_url(request: HttpRequest | None, member: Member) -> str:
+    return public_url(request, reverse("members:verify-card", args=[card_token(member)]))
+
+
+def verify(token: str) -> tuple[Verdict, Member | None]:
+    """What a scanned card link says: valid (an active member), lapsed (no longer active), or unknown."""
+    try:
+        number = signing.Signer(salt=SALT).unsign(token)
+    except signing.BadSignature:
+        return "unknown", None
+    member = Member.objects.filter(member_number=number).select_related("union__federation").first()
+    if member is None:
+        return "unknown", None
+    return ("valid" if member.status == MemberStatus.ACTIVE else "lapsed"), member
+
+
+@cache
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    path = settings.CARD_FONT_BOLD_PATH if bold else settings.CARD_FONT_PATH
+    return ImageFont.truetype(path, size, index=NOTO_SC_INDEX if path.endswith(".ttc") else 0)
+
+
+def render_card(member: Member, url: str) -> bytes:
+    """The card as PNG bytes: federation, name, member number, union, joining date, and the QR code."""
+    card = Image.new("RGB", SIZE, "white")
+    draw = ImageDraw.Draw(card)
+    draw.rectangle([0, 0, SIZE[0], 150], fill=RED)
+    federation = member.union.federation.name
+    draw.text(
+        (48, 34), pgettext("membership card", "Trade union membership card"), font=_font(44, bold=True), fill="white"
+    )
+    draw.text((48, 96), federation, font=_font(28), fill="white")
+
+    qr = segno.make(url, error="m", micro=False)
+    modules = qr.symbol_size(scale=1, border=2)[0]
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=max(1, QR_BOX // modules), border=2)  # whole pixels per module: crisp
+    code = Image.open(buffer).convert("RGB")
+    card.paste(code, (SIZE[0] - 40 - QR_BOX + (QR_BOX - code.width) // 2, 190 + (QR_BOX - code.height) // 2))
+
+    lines = [
+        (pgettext("membership card", "Name"), member.name),
+        (pgettext("membership card", "Member number"), member.member_number or ""),
+        (pgettext("membership card", "Union"), member.union.name),
+        (pgettext("membership card", "Joined"), member.joined_on.isoformat() if member.joined_on else ""),
+    ]
+    y = 190
+    for label, value in lines:
+        draw.text((48, y), label, font=_font(24), fill=(110, 110, 110))
+        draw.text((48, y + 30), _fit(draw, value, 560, 34), font=_font(34, bold=label == lines[0][0]), fill="black")
+        y += 92
+    draw.text((SIZE[0] - 340, 500), pgettext("membership card", "Scan to verify"), font=_font(24), fill=(110, 110, 110))
+    out = io.BytesIO()
+    card.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> str:
+    """Shorten a long union name with an ellipsis so it never runs under the QR code."""
+    if draw.textlength(text, font=_font(size)) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=_font(size)) > width:
+        text = text[:-1]
+    return text + "…"
