@@ -9,12 +9,13 @@ endpoint costs above its floor is what its framework layers cost.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 
 from members.api.views import LIST_FIELDS as MEMBER_LIST_FIELDS
@@ -23,8 +24,12 @@ from members.search import name_search_q
 from stations.models import Station
 from unionhub.core.api.geo import GEOJSON_MAX_FEATURES, SimplifyPreserveTopology
 from unionhub.core.choices import Action
+from unionhub.core.models import User
+from zones.actions import PLANNED_ROLES
 from zones.api.views import MAP_TOLERANCE_DEGREES
-from zones.models import GrassrootsUnion, Zone
+from zones.choices import FindingStatus
+from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone, ZoneStaff
+from zones.quarters import Quarter
 
 UNION_FIELDS = [
     "id",
@@ -229,3 +234,134 @@ def member_changelist(request: HttpRequest) -> HttpResponse:
         return denied
     rows = list(changelist_queryset(request.user, request.GET)[:ADMIN_PAGE])
     return HttpResponse(json.dumps({"results": rows}, cls=DjangoJSONEncoder), content_type="application/json")
+
+
+# --- zone work ------------------------------------------------------------------------------
+
+
+def _json(rows: Any) -> HttpResponse:
+    return HttpResponse(json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False), content_type="application/json")
+
+
+def my_visits_queryset(user: Any, quarter: str, everyone: bool) -> Any:
+    entries = VisitPlanEntry.objects.restrict(user, Action.VIEW).filter(quarter=quarter)
+    if not everyone:
+        entries = entries.filter(assignee=user)
+    latest = Visit.objects.filter(union=OuterRef("union")).order_by("-visited_at").values("visited_at")[:1]
+    still_open = (
+        Finding.objects.filter(union=OuterRef("union"), status__in=[FindingStatus.OPEN, FindingStatus.IN_PROGRESS])
+        .values("union")
+        .annotate(count=Count("id"))
+        .values("count")[:1]
+    )
+    return entries.values(
+        "first_visit_id",
+        "zone__name",
+        "union__name",
+        "union__address",
+        "union_id",
+        "union__location",
+        last_visit=Subquery(latest),
+        open_findings=Subquery(still_open),
+        anomaly_index=Subquery(UnionIndicator.objects.filter(union=OuterRef("union")).values("anomaly_index")),
+    )
+
+
+def my_visits(request: HttpRequest) -> HttpResponse:
+    """/m/: this quarter's planned unions (the user's, or ``?all=1`` every one in scope) with their figures."""
+    if denied := _forbidden(request):
+        return denied
+    rows = list(my_visits_queryset(request.user, str(Quarter.current()), request.GET.get("all") == "1"))
+    for row in rows:
+        row["id"] = row.pop("union_id")  # the page lists unions
+        location = row.pop("union__location")
+        row["location"] = [location.x, location.y] if location else None
+    return _json({"results": rows})
+
+
+def _by_zone(rows: Sequence[Mapping[str, Any]]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row["zone_id"], []).append(row)
+    return grouped
+
+
+def _coverage_rows(planned: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per zone and per (zone, worker): planned and visited, two grouped queries."""
+    visited = Count("id", filter=Q(first_visit__isnull=False))
+    per_worker = list(
+        planned.values("zone_id", "assignee_id")
+        .annotate(planned=Count("id"), visited=visited)
+        .order_by("zone_id", "assignee_id")
+    )
+    zones = list(
+        planned.values("zone_id", "zone__name").annotate(planned=Count("id"), visited=visited).order_by("zone__name")
+    )
+    return zones, per_worker
+
+
+def coverage_api(request: HttpRequest) -> HttpResponse:
+    """/api/v1/visit-plan/coverage/: this quarter's coverage per zone in scope, per worker within."""
+    if denied := _forbidden(request):
+        return denied
+    quarter = str(Quarter.current())
+    zones, per_worker = _coverage_rows(
+        VisitPlanEntry.objects.restrict(request.user, Action.VIEW).filter(quarter=quarter)
+    )
+    workers = _by_zone(per_worker)
+    for zone in zones:
+        zone["workers"] = workers.get(zone["zone_id"], [])
+    return _json([{"zone": zone.pop("zone_id"), "quarter": quarter, **zone} for zone in zones])
+
+
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """/m/coverage/: coverage, the unions not yet visited, which of them the user may reassign, and to whom."""
+    if denied := _forbidden(request):
+        return denied
+    quarter = str(Quarter.current())
+    planned = VisitPlanEntry.objects.restrict(request.user, Action.VIEW).filter(quarter=quarter)
+    zones, per_worker = _coverage_rows(planned)
+    unvisited = list(
+        planned.filter(first_visit=None)
+        .order_by("union__name")
+        .values("id", "zone_id", "assignee_id", "union__name", "assignee__username")
+    )
+    changeable = set(
+        VisitPlanEntry.objects.restrict(request.user, Action.CHANGE)
+        .filter(quarter=quarter, first_visit=None)
+        .values_list("id", flat=True)
+    )
+    names = list(
+        User.objects.filter(pk__in={w["assignee_id"] for w in per_worker}).values(
+            "id", "username", "first_name", "last_name"
+        )
+    )
+    reassignable = {e["zone_id"] for e in unvisited if e["id"] in changeable}
+    workers = list(
+        ZoneStaff.objects.filter(zone_id__in=reassignable, role__in=PLANNED_ROLES)
+        .order_by("zone_id", "user_id")
+        .values("zone_id", "user_id", "user__username", "user__first_name", "user__last_name")
+    ) if reassignable else []  # fmt: skip
+    for entry in unvisited:
+        entry["changeable"] = entry["id"] in changeable
+    per_zone, waiting, choices = _by_zone(per_worker), _by_zone(unvisited), _by_zone(workers)
+    for zone in zones:
+        zone["id"] = zone.pop("zone_id")
+        zone["workers"] = per_zone.get(zone["id"], [])
+        zone["unvisited"] = waiting.get(zone["id"], [])
+        zone["choices"] = choices.get(zone["id"], [])
+    return _json({"results": zones, "names": names})
+
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """The first page of /api/v1/visit-plan/ with its quarter and assignee filters."""
+    if denied := _forbidden(request):
+        return denied
+    entries = VisitPlanEntry.objects.restrict(request.user, Action.VIEW)
+    for name in ("quarter", "assignee"):
+        if value := request.GET.get(name):
+            entries = entries.filter(**{name: value})
+    rows = entries.order_by("id").values(
+        "id", "quarter", "union_id", "union__name", "zone_id", "assignee_id", "first_visit_id"
+    )[: _page_size(request)]
+    return _json({"results": list(rows)})

@@ -12,5 +12,9 @@ urlpatterns = [
     path("bench-floor/zones/", floors.zones),
     path("bench-floor/stations/", floors.stations),
     path("bench-floor/admin/members/", floors.member_changelist),
+    path("bench-floor/m/", floors.my_visits),
+    path("bench-floor/m/coverage/", floors.coverage_page),
+    path("bench-floor/visit-plan/", floors.plan_list),
+    path("bench-floor/visit-plan/coverage/", floors.coverage_api),
     path("", include("unionhub.urls")),
 ]

@@ -6,9 +6,11 @@ The seed loads with COPY inside its own transaction, so these tests run with
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -16,19 +18,24 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
 from django.test import Client
+from django.utils import timezone
 
 from members.models import Member
 from members.search import name_bigrams
 from stations.models import Station
 from unionhub.core import crypto
-from unionhub.core.choices import FederationKind
+from unionhub.core.choices import FederationKind, Role
 from unionhub.core.models import Federation, User
 from unionhub.core.validators import validate_id_number, validate_phone, validate_union_credit_code
 from unionhub.demo.bulk import BENCH_USERS
 from unionhub.demo.scale import PRESETS
-from zones.models import GrassrootsUnion, Zone
+from zones.actions import PLANNED_ROLES, distance_to_union, workers_of_zones
+from zones.choices import FindingStatus, VisitReview
+from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone, ZoneStaff
+from zones.quarters import Quarter
+from zones.tasks import generate_visit_plans
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TINY = PRESETS["tiny"]
@@ -52,8 +59,9 @@ def member_indexes() -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def fingerprint() -> tuple[str, str, str]:
-    """Everything the seed decides (ciphertexts aside: their nonces are random by design)."""
+def fingerprint() -> tuple[str, ...]:
+    """Everything the seed decides (ciphertexts aside: their nonces are random by design; zone work is the
+    same on the same day)."""
     return (
         scalar(
             "SELECT md5(string_agg(concat_ws('|', id, name, name_bigrams, member_number, union_id, zone_id,"
@@ -66,6 +74,19 @@ def fingerprint() -> tuple[str, str, str]:
         ),
         scalar(
             "SELECT md5(string_agg(concat_ws('|', id, name, ST_AsText(boundary)), ',' ORDER BY id)) FROM zones_zone"
+        ),
+        scalar(
+            "SELECT md5(string_agg(concat_ws('|', v.id, v.union_id, u.username, v.visited_at, ST_AsText(v.position),"
+            " v.distance_m, v.review, v.duties, v.notes, v.client_key, v.created_at), ',' ORDER BY v.id))"
+            " FROM zones_visit v JOIN core_user u ON u.id = v.worker_id"
+        ),
+        scalar(
+            "SELECT md5(string_agg(concat_ws('|', e.id, e.quarter, e.union_id, u.username, e.first_visit_id), ','"
+            " ORDER BY e.id)) FROM zones_visitplanentry e JOIN core_user u ON u.id = e.assignee_id"
+        ),
+        scalar(
+            "SELECT md5(string_agg(concat_ws('|', id, visit_id, kind, category, description, status, closed_at), ','"
+            " ORDER BY id)) FROM zones_finding"
         ),
     )
 
@@ -95,7 +116,71 @@ def test_it_seeds_the_tiny_preset_with_the_models_invariants():
     # The indexes set aside during COPY are all back, and sequences continue after the seeded ids.
     assert member_indexes() == indexes_before
     assert scalar("SELECT nextval(pg_get_serial_sequence('members_member', 'id'))") == TINY.members + 1
-    assert set(User.objects.values_list("username", flat=True)) == set(BENCH_USERS.values())
+    assert set(User.objects.filter(username__startswith="bench_").values_list("username", flat=True)) == set(
+        BENCH_USERS.values()
+    )
+
+
+def test_it_seeds_a_year_of_zone_work_as_the_actions_would_have_left_it():
+    seed()
+    quarter = str(Quarter.current())
+    # Every zone is staffed 1+1+1; in the bench zone the bench users hold the chief's and social worker's roles.
+    staffing = Counter(ZoneStaff.objects.values_list("zone_id", "role"))
+    assert staffing == {(zone, role): 1 for zone in Zone.objects.values_list("id", flat=True) for role in PLANNED_ROLES}
+    chief = ZoneStaff.objects.get(user__username=BENCH_USERS["zone_chief"])
+    worker = ZoneStaff.objects.get(user__username=BENCH_USERS["zone_worker"])
+    assert (chief.role, worker.role, worker.zone_id) == (Role.ZONE_CHIEF, Role.ZONE_SOCIAL_WORKER, chief.zone_id)
+
+    # This quarter's plan covers every union, balanced over the zone's workers as plan_zone would.
+    assert VisitPlanEntry.objects.filter(quarter=quarter).count() == TINY.unions
+    assert generate_visit_plans() == 0
+    for zone_id, workers in workers_of_zones(list(Zone.objects.values_list("id", flat=True))).items():
+        load = Counter(
+            VisitPlanEntry.objects.filter(quarter=quarter, zone_id=zone_id).values_list("assignee", flat=True)
+        )
+        assert set(load) <= {w.pk for w in workers}
+        assert max(load.values()) - min(load.values()) <= 1
+    assert VisitPlanEntry.objects.filter(quarter=quarter, assignee=worker.user).exists()
+
+    # Visits: the preset's number over the last year, copies and quarter as Visit.save() writes them,
+    # each by a worker of the union's zone, positions measured as do_log_visit measures them.
+    visits = Visit.objects.all()
+    assert visits.count() == TINY.visits
+    assert not visits.exclude(zone_id=F("union__zone_id")).exists()
+    assert not visits.exclude(federation_path=F("union__federation_path")).exists()
+    assert not visits.exclude(worker__zone_roles__zone_id=F("zone_id")).exists()
+    now = timezone.now()
+    assert not visits.filter(Q(visited_at__gte=now) | Q(visited_at__lt=now - datetime.timedelta(days=366))).exists()
+    assert visits.filter(quarter=quarter).exists()
+    for visit in visits.select_related("union")[:: TINY.visits // 40]:
+        visit.full_clean(exclude=["worker"])
+        assert visit.quarter == str(Quarter.of(timezone.localtime(visit.visited_at).date()))
+    far = visits.filter(Q(distance_m__gt=Visit.FAR_VISIT_METRES) | Q(distance_m=None))
+    assert far.exists() and not far.filter(review=VisitReview.NOT_NEEDED).exists()
+    assert not visits.exclude(pk__in=far).exclude(review=VisitReview.NOT_NEEDED).exists()
+    assert 0 < visits.exclude(client_key=None).count() < TINY.visits
+    for visit in visits.exclude(position=None)[:: TINY.visits // 40]:
+        assert abs(visit.distance_m - distance_to_union(visit.union, visit.position)) <= 2 + visit.distance_m / 100
+
+    # A plan entry's first visit is the quarter's earliest visit to its union (None: not visited yet).
+    first = Visit.objects.filter(union=OuterRef("union"), quarter=OuterRef("quarter")).order_by("visited_at", "id")
+    entries = VisitPlanEntry.objects.annotate(expected=Subquery(first.values("id")[:1]))
+    assert not entries.exclude(first_visit=F("expected")).exclude(first_visit=None, expected=None).exists()
+    assert entries.filter(quarter=quarter, first_visit=None).exists()
+    assert not entries.exclude(zone_id=F("union__zone_id")).exists()
+
+    # Findings on some visits, raised by the visit's worker; the recent ones mostly still open.
+    findings = Finding.objects.all()
+    assert findings.exists() and findings.filter(status=FindingStatus.OPEN).exists()
+    assert not findings.exclude(union=F("visit__union")).exclude(raised_by=F("visit__worker")).exists()
+    assert not findings.exclude(zone_id=F("union__zone_id")).exists()
+    for finding in findings.select_related("union", "visit"):
+        finding.full_clean(exclude=["raised_by"])
+        assert (finding.closed_at is not None) == (finding.status in (FindingStatus.RESOLVED, FindingStatus.CLOSED))
+
+    # The nightly indicators have run once, so the phone pages show them from the start.
+    assert UnionIndicator.objects.count() == TINY.unions
+    assert UnionIndicator.objects.filter(days_since_visit__isnull=False).exists()
 
 
 def test_stored_members_decrypt_and_hash_as_the_model_stores_them():
@@ -167,14 +252,17 @@ def test_it_refuses_a_database_with_members_and_replaces_deterministically():
 
 
 def test_the_benchmark_floors_return_the_endpoints_rows(settings):
-    from bench.main import measure, operations
+    from bench.main import measure, measure_nightly_job, operations, zone_work_sample
 
     seed()
     settings.ROOT_URLCONF = "bench.urls"
     phone = crypto.decrypt(Member.objects.order_by("id").first().phone_encrypted)
     name = Member.objects.filter(name__regex=r"^..$").values_list("name", flat=True).first()
+    worker = User.objects.get(username=BENCH_USERS["zone_worker"])
+    sample = {"name": name, "common_name": "王伟", "phone": phone, **zone_work_sample(worker)}
+    visits = Visit.objects.count()
     clients = {}
-    for op in operations({"name": name, "common_name": "王伟", "phone": phone}):
+    for op in operations(sample):
         if op.user not in clients:
             clients[op.user] = Client()
             clients[op.user].force_login(User.objects.get(username=BENCH_USERS[op.user]))
@@ -182,3 +270,6 @@ def test_the_benchmark_floors_return_the_endpoints_rows(settings):
         assert not result.notes, (op.name, op.user, result.notes)
         assert result.queries >= result.floor_queries
     assert result.rows > 0  # the last operation (a zone chief's changelist) found the zone's members
+    assert Visit.objects.count() == visits  # the replayed visit was stored once
+    job = measure_nightly_job(runs=1)
+    assert job.ok and job.rows == TINY.unions

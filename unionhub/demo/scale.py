@@ -1,5 +1,5 @@
 """Ningbo-scale data, generated deterministically: the federation tree, zones that tile it,
-grassroots unions, stations and members (DESIGN.md "Scale").
+grassroots unions, stations and members (DESIGN.md "Scale"); zone work is in ``zone_work``.
 
 Everything here is pure generation (no database): ``build_world`` lays out the tree and
 the geometry, ``member_batch`` produces member rows exactly as ``members.Member`` stores
@@ -48,16 +48,17 @@ class Preset:
     stations: int
     grid_step: float  # lattice cell size in degrees
     edge_points: int  # wiggle points inside each lattice edge
+    visits: int  # zone workers' visits over the last year (unionhub.demo.zone_work)
     batch_size: int = 10_000
 
 
 PRESETS = {
     "tiny": Preset("tiny", counties=2, townships=3, zones=5, unions=40, members=1_500, stations=15, grid_step=0.02,
-                   edge_points=1, batch_size=500),
+                   edge_points=1, visits=300, batch_size=500),
     "small": Preset("small", counties=10, townships=30, zones=60, unions=1_200, members=60_000, stations=1_000,
-                    grid_step=0.01, edge_points=2, batch_size=5_000),
+                    grid_step=0.01, edge_points=2, visits=8_700, batch_size=5_000),
     "ningbo": Preset("ningbo", counties=10, townships=134, zones=264, unions=13_800, members=2_200_000,
-                     stations=12_000, grid_step=0.01, edge_points=3),
+                     stations=12_000, grid_step=0.01, edge_points=3, visits=100_000),
 }  # fmt: skip
 
 PROVINCE = "浙江省总工会"

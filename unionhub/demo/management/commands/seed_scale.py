@@ -17,7 +17,8 @@ from unionhub.demo.scale import PRESETS, MemberPlan, build_world
 class Command(BaseCommand):
     help = (
         "Seed a federation tree, zones, grassroots unions, stations and members at scale "
-        "(--preset ningbo: 264 zones, 13,800 unions, 2.2 million members, 12,000 stations) with COPY. "
+        "(--preset ningbo: 264 zones, 13,800 unions, 2.2 million members, 12,000 stations), and a year of "
+        "zone work (zone staff, visit plans, 100,000 visits, findings) with COPY. "
         "Meant for a dedicated benchmark database."
     )
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Truncate the scale tables first (federations, users, zones, unions, stations, members, "
+            help="Truncate the scale tables first (federations, users, zones, unions, stations, members, visits, "
+            "findings, visit plans, indicators, "
             "their role bindings and history, and every table that refers to them).",
         )
         parser.add_argument(
