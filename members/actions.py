@@ -21,10 +21,41 @@ from zones.models import GrassrootsUnion, WorkItem
 from .choices import ApplicationStatus, MemberStatus, WorkForm
 from .models import JoinApplication, Member
 
+# The status lifecycle: applied → active → transferred / lapsed / withdrawn (a lapsed member may return).
+STATUS_CHANGES = {
+    MemberStatus.APPLIED: {MemberStatus.ACTIVE, MemberStatus.WITHDRAWN},
+    MemberStatus.ACTIVE: {MemberStatus.LAPSED, MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED},
+    MemberStatus.LAPSED: {MemberStatus.ACTIVE, MemberStatus.WITHDRAWN},
+    MemberStatus.TRANSFERRED: set(),
+    MemberStatus.WITHDRAWN: set(),
+}
+LEFT = {MemberStatus.LAPSED, MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED}
+
+
+def check_status_change(member: Member) -> None:
+    """Refuse a status the member cannot move to from the stored one; date the leaving (or clear it)."""
+    stored = Member.objects.filter(pk=member.pk).values_list("status", flat=True).first() if member.pk else None
+    if stored is not None and stored != member.status:
+        if member.status not in STATUS_CHANGES[MemberStatus(stored)]:
+            raise ValidationError(
+                {
+                    "status": _("A member who is “{old}” cannot become “{new}”.").format(
+                        old=MemberStatus(stored).label, new=MemberStatus(member.status).label
+                    )
+                }
+            )
+        member.left_on = timezone.localdate() if member.status in LEFT else None
+    if member.status == MemberStatus.ACTIVE and member.joined_on is None:
+        member.joined_on = timezone.localdate()
+
 
 def do_save_member(member: Member, *, actor: User, phone: str = "", id_number: str = "") -> Member:
-    """Save a member; a phone or ID number given here is validated, encrypted and hashed."""
+    """Save a member; a phone or ID number given here is validated, encrypted and hashed.
+
+    A change of status must follow the lifecycle (STATUS_CHANGES) and dates the leaving.
+    """
     with transaction.atomic():
+        check_status_change(member)
         errors = {}
         for field, value, setter in [
             ("phone", phone, member.set_phone),
@@ -141,3 +172,17 @@ def do_decide_application(
         )
         enqueue("members.text_applicant", application.pk, key=f"join-decision:{application.pk}", queue="notify")
     return application
+
+
+def do_withdraw_own_membership(member: Member) -> Member:
+    """A member leaves the union from their own page (after proving their phone): withdrawn, dated.
+
+    Their record stays (statistics survive) until the retention job anonymises it.
+    """
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        member.status = MemberStatus.WITHDRAWN
+        check_status_change(member)
+        member._change_reason = "withdrawn by the member"  # type: ignore[attr-defined]
+        member.save(update_fields=["status", "left_on"])
+    return member

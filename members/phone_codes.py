@@ -40,7 +40,7 @@ def phone_key(phone: str) -> str:
 def send_code(phone: str, *, purpose: str, address: str | None) -> str:
     """Text a fresh code to ``phone``; return the phone's key. Raises CodeNotSent."""
     key = phone_key(phone)
-    if not cache.add(f"member-code:wait:{key}", 1, RESEND_SECONDS):
+    if not cache.add(f"member-code:wait:{purpose}:{key}", 1, RESEND_SECONDS):
         raise CodeNotSent(_("A code was sent less than a minute ago: wait a moment before asking again."))
     if _count(f"member-code:sends:{key}") > SENDS_PER_HOUR or (
         address and _count(f"member-code:address:{address}") > SENDS_PER_ADDRESS_PER_HOUR

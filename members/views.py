@@ -25,7 +25,7 @@ from unionhub.core.scoping import get_scoped_or_404
 from unionhub.core.validators import validate_phone
 from zones.models import GrassrootsUnion, Zone
 
-from .actions import do_submit_application
+from .actions import do_submit_application, do_withdraw_own_membership
 from .card import render_card, verification_url, verify
 from .choices import JoinChannel
 from .forms import JoinForm
@@ -94,6 +94,18 @@ def card_png(request: HttpRequest, number: str) -> HttpResponse:
     response = HttpResponse(render_card(member, verification_url(request, member)), content_type="image/png")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """The signed-in member leaves the union (the page asks them to confirm first)."""
+    phone = signed_in_phone(request)
+    member = own_memberships(phone).filter(member_number=number).first() if phone else None
+    if member is None:
+        raise Http404
+    if request.POST.get("confirm") == "yes":
+        do_withdraw_own_membership(member)
+    return redirect("members:card")
 
 
 @require_POST

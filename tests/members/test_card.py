@@ -56,7 +56,7 @@ def test_a_member_opens_their_card_with_a_code_sent_to_their_phone(member, sms):
 
     assert [phone for phone, _text in sms] == [PHONE]
     assert asked.status_code == 200 and opened.status_code == 302
-    assert member.member_number in page and "138*****234" not in page and PHONE not in page
+    assert member.member_number in page and "1**-****-1234" in page and PHONE not in page
     assert png["Content-Type"] == "image/png" and Image.open(io.BytesIO(png.content)).size == (1012, 638)
 
 
@@ -163,3 +163,40 @@ def test_a_long_union_name_is_shortened_under_the_code(member):
     png = render_card(member, "https://example.org/card/v/x/")
 
     assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+def test_a_member_withdraws_from_their_own_page_and_the_card_stops_verifying(member, sms):
+    client = Client()
+    sign_in(client, sms)
+
+    unconfirmed = client.post(f"/me/card/{member.member_number}/withdraw/", {})
+    member.refresh_from_db()
+    assert unconfirmed.status_code == 302 and member.status == MemberStatus.ACTIVE
+
+    client.post(f"/me/card/{member.member_number}/withdraw/", {"confirm": "yes"})
+
+    member.refresh_from_db()
+    assert member.status == MemberStatus.WITHDRAWN and member.left_on is not None
+    assert 'data-verdict="lapsed"' in Client().get(f"/card/v/{card_token(member)}/").content.decode()
+
+
+def test_the_status_follows_the_lifecycle(member):
+    from django.core.exceptions import ValidationError
+
+    from members.actions import do_save_member
+
+    staff = RoleAssignmentFactory(federation=member.union.federation, role=Role.FEDERATION_STAFF).user
+    member.status = MemberStatus.LAPSED
+    do_save_member(member, actor=staff)
+    assert member.left_on is not None
+
+    member.status = MemberStatus.ACTIVE
+    do_save_member(member, actor=staff)
+    assert member.left_on is None
+
+    member.status = MemberStatus.WITHDRAWN
+    do_save_member(member, actor=staff)
+    member.status = MemberStatus.ACTIVE
+    with pytest.raises(ValidationError) as refused:
+        do_save_member(member, actor=staff)
+    assert "status" in refused.value.message_dict

@@ -88,7 +88,8 @@ def test_a_wrong_code_files_nothing(union, sms):
 
 
 def test_a_bad_id_number_is_refused_before_any_text_is_sent(union, sms):
-    bad = id_number("19950607")[:-1] + ("0" if id_number("19950607")[-1] != "0" else "1")
+    good = id_number("19950607")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")  # the wrong check character
 
     response = Client().post(
         f"/join/{join_token(JoinChannel.UNION, union.pk)}/", {**details(id_number=bad), "send_code": "1"}
