@@ -8,7 +8,9 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .choices import MemberStatus
+from unionhub.core.channels import TransientDeliveryError
+
+from .choices import ApplicationStatus, MemberStatus
 
 COUNTS = """
 UPDATE zones_grassrootsunion u SET member_count = COALESCE(m.active, 0)
@@ -34,3 +36,43 @@ def update_union_member_figures() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(COUNTS, {"active": MemberStatus.ACTIVE})
         cursor.execute(NEW_MEMBERS, {"since": since})
+
+
+@shared_task(
+    name="members.text_applicant",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(TransientDeliveryError,),
+    retry_backoff=30,
+    max_retries=8,
+)
+def text_applicant(application_id: int) -> None:
+    """Tell a worker by text that their application was approved (with where to find the card) or refused.
+
+    At-least-once: a retry after an uncertain send repeats the same key, so a provider that
+    knows the key sends it once (DESIGN.md rule 6).
+    """
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.module_loading import import_string
+    from django.utils.translation import gettext as _
+    from django.utils.translation import override
+
+    from unionhub.core.public import public_url
+
+    from .models import JoinApplication
+
+    application = JoinApplication.objects.select_related("union").filter(pk=application_id).first()
+    if application is None or application.status == ApplicationStatus.SUBMITTED:
+        return
+    with override(settings.LANGUAGE_CODE):
+        if application.status == ApplicationStatus.APPROVED:
+            text = _("Welcome to {union}! Your membership card: {link}").format(
+                union=application.union.name, link=public_url(None, reverse("members:sign-in"))
+            )
+        else:
+            text = _("Your application to join {union} was not approved: {reason}").format(
+                union=application.union.name, reason=application.reason
+            )
+    backend = import_string(settings.SMS_BACKEND)()
+    backend.send(application.reveal_phone(), text, key=f"join-decision:{application.pk}")
