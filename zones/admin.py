@@ -256,6 +256,7 @@ class UnionIndicatorAdmin(ScopedAdmin):
         "days_since_visit",
         "open_findings",
         "new_members_90d",
+        "cadres_trained_12m",
         "computed_at",
     ]
     list_select_related = ["union", "zone"]

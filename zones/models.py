@@ -483,7 +483,8 @@ class UnionIndicator(models.Model):
     """A union's anomaly indicators (异常指数), recomputed nightly; docs/zone-work.md gives each formula.
 
     Zones owns the table; figures that need higher layers are filled by their own tasks
-    (members.tasks fills ``new_members_90d``), so no layer reads upwards.
+    (members.tasks fills ``new_members_90d``, events.tasks ``cadres_trained_12m``), so no layer
+    reads upwards.
     """
 
     union = models.OneToOneField(
@@ -494,6 +495,9 @@ class UnionIndicator(models.Model):
     days_since_visit = models.PositiveIntegerField(_("days since the last visit"), null=True, blank=True)
     open_findings = models.PositiveIntegerField(_("open findings"), default=0)
     new_members_90d = models.IntegerField(_("new members in 90 days"), null=True, blank=True)
+    cadres_trained_12m = models.PositiveIntegerField(
+        _("cadres trained in 12 months"), null=True, blank=True, help_text=_("Filled by the activities layer.")
+    )
     anomaly_index = models.PositiveSmallIntegerField(_("anomaly index"), default=0)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 

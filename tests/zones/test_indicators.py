@@ -30,6 +30,19 @@ def test_indicators_follow_the_documented_formula():
     assert (seen.days_since_visit, seen.open_findings, seen.anomaly_index) == (45, 0, 15)
 
 
+def test_a_union_whose_cadres_were_not_trained_scores_ten_more():
+    untrained, unknown = GrassrootsUnionFactory(), GrassrootsUnionFactory()
+    for union in (untrained, unknown):
+        VisitFactory(union=union, visited_at=timezone.now() - datetime.timedelta(days=45))
+    compute_union_indicators()
+    UnionIndicator.objects.filter(union=untrained).update(cadres_trained_12m=0)  # as events.tasks writes it
+
+    compute_union_indicators()
+
+    assert UnionIndicator.objects.get(union=untrained).anomaly_index == 25
+    assert UnionIndicator.objects.get(union=unknown).anomaly_index == 15  # not known yet: no penalty
+
+
 def test_the_members_layer_fills_member_figures():
     union = GrassrootsUnionFactory(member_count=0)
     MemberFactory(union=union, joined_on=timezone.localdate() - datetime.timedelta(days=10))
