@@ -17,3 +17,5 @@ SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = BASE_DIR / ".run" / "test-media"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Most tests sign in with force_login; the log-in tests turn enforcement on where they prove it.
+TWO_FACTOR_ROLES: list[str] = []

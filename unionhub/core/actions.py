@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
 
+from .auth import twofactor
+from .auth.lockout import unlock_usernames
 from .choices import Action
 from .exceptions import OutOfScope
 from .models import AccessLog, Federation, Notification, RoleAssignment, User
 from .scoping import ensure_in_scope, forget_grants
 
 M = TypeVar("M", bound=models.Model)
+# Security events name accounts by id only (no personal data in log lines).
+security_log = logging.getLogger("unionhub.security")
 
 
 def save_scoped(instance: M, *, actor: User, fields: list[str] | None = None) -> M:
@@ -94,3 +100,36 @@ def do_mark_notification_read(notification: Notification, *, actor: User) -> Not
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+def _changeable(users: Iterable[User], actor: User) -> list[User]:
+    """The given accounts that the actor may change; the others are left alone, as if missing."""
+    return list(User.objects.restrict(actor, Action.CHANGE).filter(pk__in=[user.pk for user in users]))
+
+
+def do_unlock_logins(users: Iterable[User], *, actor: User) -> int:
+    """Lift the log-in lockout of these accounts (their failed attempts are forgotten).
+
+    Returns how many of them the actor could unlock. An address locked by failures on many
+    accounts stays locked until its time has passed (or a superuser deletes its attempts).
+    """
+    with transaction.atomic():
+        allowed = _changeable(users, actor)
+        unlock_usernames(user.get_username() for user in allowed)
+    for user in allowed:
+        security_log.info("log-in unlocked: user %s by user %s", user.pk, actor.pk)
+    return len(allowed)
+
+
+def do_reset_second_factor(users: Iterable[User], *, actor: User) -> int:
+    """Remove the second-factor devices of these accounts (a lost phone); they enrol again at next log-in.
+
+    Returns how many accounts were reset.
+    """
+    with transaction.atomic():
+        allowed = _changeable(users, actor)
+        for user in allowed:
+            twofactor.reset(user)
+    for user in allowed:
+        security_log.info("second factor reset: user %s by user %s", user.pk, actor.pk)
+    return len(allowed)

@@ -3,12 +3,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from axes.models import AccessAttempt
+from axes.models import AccessLog as LoginLog
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .actions import do_assign_role, do_save_federation, do_save_user
+from .actions import do_assign_role, do_reset_second_factor, do_save_federation, do_save_user, do_unlock_logins
 from .admin_base import ScopedAdmin
 from .models import (
     AccessLog,
@@ -21,6 +27,7 @@ from .models import (
     User,
     WebhookEndpoint,
 )
+from .validators import validate_phone
 
 admin.site.site_header = _("UnionHub administration")
 admin.site.site_title = _("UnionHub")
@@ -78,16 +85,41 @@ class RoleAssignmentInline(admin.TabularInline):
     verbose_name = _("federation role")
 
 
+class StaffChangeForm(UserChangeForm):
+    """The account form, with the mobile number that SMS log-in codes go to (stored encrypted, never shown)."""
+
+    mobile = forms.CharField(
+        label=_("mobile"),
+        required=False,
+        validators=[validate_phone],
+        help_text=_("Log-in codes by SMS go to this number. Leave empty to keep the number on file."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.mobile_last4:
+            self.fields["mobile"].help_text = _("On file: {masked}. Enter a new number to replace it.").format(
+                masked=self.instance.masked_mobile
+            )
+
+    def save(self, commit: bool = True) -> Any:
+        if self.cleaned_data.get("mobile"):
+            self.instance.set_mobile(self.cleaned_data["mobile"])
+        return super().save(commit)
+
+
 @admin.register(User)
 class ScopedUserAdmin(ScopedAdmin, UserAdmin):
     save_action = staticmethod(do_save_user)
+    form = StaffChangeForm
+    actions = ["unlock_logins", "reset_second_factor"]
     list_display = ["username", "last_name", "first_name", "federation", "is_active", "last_login"]
     list_filter = ["is_active", "federation__kind"]
     list_select_related = ["federation"]
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "federation")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email", "mobile", "federation")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "federation", "password1", "password2")}),)
@@ -95,6 +127,25 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
         return [RoleAssignmentInline, *user_inlines] if obj else []
+
+    # Offered to whoever may change accounts; the actions re-check each account's scope.
+    @admin.action(description=_("Unlock log-in of the selected accounts"), permissions=["change"])
+    def unlock_logins(self, request: HttpRequest, queryset: Any) -> None:
+        count = do_unlock_logins(queryset, actor=request.user)
+        message = ngettext("Log-in unlocked for %(count)d account.", "Log-in unlocked for %(count)d accounts.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Reset the second factor of the selected accounts (lost phone)"), permissions=["change"]
+    )
+    def reset_second_factor(self, request: HttpRequest, queryset: Any) -> None:
+        count = do_reset_second_factor(queryset, actor=request.user)
+        message = ngettext(
+            "Second factor reset for %(count)d account; they set up a new one at their next log-in.",
+            "Second factor reset for %(count)d accounts; they set up a new one at their next log-in.",
+            count,
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.is_staff = True  # every account is a staff account: members are not users
@@ -163,3 +214,25 @@ class OutboxMessageAdmin(SuperuserOnlyAdmin):
 class DeliveryAdmin(SuperuserOnlyAdmin):
     list_display = ["id", "channel", "key", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["channel", "status"]
+
+
+# Log-in records (django-axes): the failed attempts behind lockouts and the successful log-ins.
+# Superusers only, since an address is not inside any federation's scope; deleting an
+# address's attempts unlocks it. Federation staff unlock accounts from the user list.
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SuperuserOnlyAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+
+
+@admin.register(LoginLog)
+class LoginLogAdmin(SuperuserOnlyAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "logout_time"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+
+
+# Second-factor secrets are never shown in the admin; staff reset devices from the user list.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

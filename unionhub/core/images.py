@@ -2,8 +2,9 @@
 
 Only JPEG, PNG and WebP are accepted; files over 10 MB, files Pillow cannot read, and
 decompression bombs (more pixels than Image.MAX_IMAGE_PIXELS) are refused with a clear,
-translated message. What is kept is a fresh JPEG with no metadata at all, so a photo of a
-worker never carries the phone's position or serial number to whoever opens it.
+translated message. What is kept is a fresh JPEG with no metadata at all (no EXIF, XMP,
+ICC profile or comment), so a photo of a worker never carries the phone's position or
+serial number, or anything else a file hid, to whoever opens it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def process_image(upload: object) -> ProcessedImage:
     taken_at, latitude, longitude = _read_exif(image)
     image = ImageOps.exif_transpose(image)  # keep the photo upright once the orientation tag is gone
     image = image.convert("RGB")
+    # Only pixels go on: Pillow keeps a JPEG's comment (COM segment) in .info and save() would write it
+    # back, carrying whatever a file hid there (a script, a name) into the stored photo.
+    image.info.clear()
     image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     thumbnail = image.copy()
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import SideChannelDevice, ThrottlingMixin
 from simple_history.models import HistoricalRecords
 
 from . import crypto
@@ -148,7 +151,9 @@ class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignor
     pass
 
 
-class User(AbstractUser):
+# django-stubs cannot follow the reverse manager of SmsDevice's user key (declared on django-otp's
+# untyped abstract Device).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A staff member (federation staff, leadership, zone worker, station keeper, union chair).
 
     Members are not users (DESIGN.md rule 1). ``federation`` is the home node whose staff
@@ -507,3 +512,43 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.key}"
+
+
+class SmsDevice(ThrottlingMixin, SideChannelDevice):
+    """A second factor for staff without an authenticator app: a one-time code sent by SMS.
+
+    The code goes to the mobile number on the user's account (``User.mobile``, encrypted), which
+    only staff who manage the account can set, so a stolen password cannot redirect the codes.
+    A code is valid for five minutes and only once; wrong codes slow further tries down.
+    """
+
+    CODE_VALID_SECONDS = 300
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("SMS second factor")
+        verbose_name_plural = _("SMS second factors")
+
+    def generate_challenge(self) -> str:
+        """Make a fresh code and send it; the delivery key is stable per code (DESIGN.md rule 6)."""
+        self.generate_token(valid_secs=self.CODE_VALID_SECONDS)
+        text = str(_("UnionHub log-in code: {code}. Valid for 5 minutes; never tell it to anyone.")).format(
+            code=self.token
+        )
+        key = f"login-code:{self.pk}:{int(self.valid_until.timestamp())}"
+        backend = import_string(settings.SMS_BACKEND)()
+        backend.send(self.user.mobile, text, key=key, params={"title": str(_("Log-in code")), "content": text})
+        return str(_("A code was sent to {phone}.")).format(phone=self.user.masked_mobile)
+
+    def verify_token(self, token: str) -> bool:
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        verified = super().verify_token(token)  # clears the code on success: no second use
+        if verified:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return 1
