@@ -5,10 +5,12 @@ insecure defaults outside DEBUG. The test suite adds a thin overlay (settings_te
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "leaflet",
     "simple_history",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Layer order, lowest first: core <- zones <- stations <- members <- events <- reports.
     "unionhub.core",
     "zones",
@@ -69,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,12 +86,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "unionhub.core.middleware.PublicHostMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lockout found during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "unionhub.urls"
 WSGI_APPLICATION = "unionhub.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "admin:login"
+# Axes first: it refuses locked-out accounts and addresses before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 TEMPLATES = [
     {
@@ -170,6 +181,26 @@ X_FRAME_OPTIONS = "DENY"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Staff log-in (unionhub/core/auth, docs/security.md). Failed attempts are counted per account
+# and per address; either reaching the limit within the lockout time locks it out until the
+# time has passed or federation staff unlock it. Wrong second-factor codes count as failures.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "unionhub.core.auth.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "unionhub.core.auth.lockout.client_ip"
+AXES_RESET_ON_SUCCESS = False  # a success from a shared address must not wipe an attacker's count
+AXES_ENABLE_ADMIN = False  # core.admin shows the attempts to superusers only
+AXES_VERBOSE = False
+# Masked in the stored attempts and log lines (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# How many reverse proxies (each appending to X-Forwarded-For) stand in front of gunicorn.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Roles that must pass a second factor (TOTP or an SMS code) at log-in; superusers too. Empty
+# turns enforcement off; anyone with a device still uses it.
+TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=["federation_staff", "leadership"])
+OTP_TOTP_ISSUER = "UnionHub"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -182,6 +213,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "unionhub.core.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Public pages (no log-in) are rate-limited per client address, counted in the Redis cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "public": env.str("PUBLIC_RATE", default="120/min"),
+        "public-form": env.str("PUBLIC_FORM_RATE", default="20/min"),
+    },
+    # The same proxy count as the log-in lockout's (TRUSTED_PROXY_COUNT): one notion of the client address.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "UnionHub API",
@@ -190,15 +228,38 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "FederationKindEnum": "unionhub.core.choices.FederationKind",
         "ZoneKindEnum": "zones.choices.ZoneKind",
         "StationKindEnum": "stations.choices.StationKind",
+        # Two choice sets answer to "occupation": a member's, and the short list a check-in asks.
+        "OccupationEnum": "members.choices.Occupation",
+        "CheckInOccupationEnum": "stations.choices.Occupation",
         "RoleEnum": "unionhub.core.choices.Role",
         "FindingKindEnum": "zones.choices.FindingKind",
     },
+}
+
+# Content Security Policy (django-csp; docs/security.md). Scripts only from our own origin or with
+# the per-response nonce (django-leaflet's widget and map tags carry it); styles may be inline
+# (the admin and Leaflet set style attributes); map tiles from the configured basemap's hosts.
+TILE_HOSTS = env.list("TILE_HOSTS", default=["https://*.tianditu.gov.cn"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],  # the response's own nonce
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *TILE_HOSTS],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # Maps: no basemap is fetched unless TIANDITU_KEY is set (tests and intranets run without tiles).
@@ -247,6 +308,9 @@ UNIONHUB_BEAT_SCHEDULE = {
     # or union was added: planning only adds what is missing.
     "union indicators": {"task": "zones.compute_union_indicators", "schedule": crontab(minute=40, hour=2)},
     "union member figures": {"task": "members.update_union_member_figures", "schedule": crontab(minute=50, hour=2)},
+    "union cadres trained": {"task": "events.update_cadres_trained", "schedule": crontab(minute=0, hour=3)},
+    "expire activity offers": {"task": "events.expire_offers", "schedule": 60.0},
+    "record activity no-shows": {"task": "events.record_no_shows", "schedule": crontab(minute=10)},
     "visit reminders": {
         "task": "zones.send_visit_reminders",
         "schedule": crontab(minute=5, hour="9-17"),
@@ -256,13 +320,29 @@ UNIONHUB_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour="*", day_of_month="1-3", month_of_year="1,4,7,10"),
     },
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
+    "expire roster files": {"task": "members.expire_roster_files", "schedule": crontab(minute=25)},
+    # The dashboard's summary table: the current and previous month every five minutes, every
+    # month of its history nightly (unionhub/reports/summaries.py says why).
+    "dashboard figures": {"task": "reports.refresh_dashboard_figures", "schedule": 300.0},
+    "dashboard figures, history": {"task": "reports.rebuild_dashboard_figures", "schedule": crontab(minute=20, hour=3)},
 }
 
 # Zone work: remind workers of unvisited unions when this many days of the quarter are left,
 # and their chief and instructor in the last VISIT_ESCALATION_DAYS_LEFT days; never in quiet hours.
 VISIT_REMINDER_DAYS_LEFT = env.int("VISIT_REMINDER_DAYS_LEFT", default=30)
 VISIT_ESCALATION_DAYS_LEFT = env.int("VISIT_ESCALATION_DAYS_LEFT", default=14)
+# Activities: how long a worker promoted from the waiting list has to confirm the place.
+ACTIVITY_OFFER_HOURS = env.int("ACTIVITY_OFFER_HOURS", default=24)
+# The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
+CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 QUIET_HOURS = tuple(env.list("QUIET_HOURS", cast=int, default=[21, 8]))  # start hour, end hour (local)
+# Roster import and export (members.roster): uploads are deleted once imported, or abandoned after
+# ROSTER_UPLOAD_TTL_HOURS; export files are deleted MEMBER_EXPORT_TTL_HOURS after they were made.
+ROSTER_MAX_UPLOAD_MB = env.int("ROSTER_MAX_UPLOAD_MB", default=50)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=200_000)
+ROSTER_UPLOAD_TTL_HOURS = env.int("ROSTER_UPLOAD_TTL_HOURS", default=24)
+MEMBER_EXPORT_TTL_HOURS = env.int("MEMBER_EXPORT_TTL_HOURS", default=72)
 
 # Notifications: e-mail through Django; SMS through a backend (console in development).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

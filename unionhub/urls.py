@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 api_v1 = [
     path("", include("unionhub.core.api.urls")),
@@ -11,11 +11,14 @@ api_v1 = [
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin: its log-in page, with lockout and the second factor (unionhub/core/auth).
+    path("admin/login/", include("unionhub.core.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("m/", include("zones.urls")),
+    path("", include("stations.urls")),
+    path("", include("members.urls")),
     path("", include("unionhub.core.urls")),
 ]
