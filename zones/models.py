@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from unionhub.core.choices import ZONE_ROLES, Action, NodeKind, Role
 from unionhub.core.geo import check_inside, check_polygon, valid_geometry
 from unionhub.core.models import CopiesScope, Federation, path_index, validate_role_for
+from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
@@ -381,6 +382,7 @@ class Visit(CopiesScope):
 
     def clean(self) -> None:
         require_zone(self)
+        self.notes = mask_id_numbers(self.notes)
         if self.visited_at and self.visited_at > timezone.now() + datetime.timedelta(minutes=10):
             raise ValidationError({"visited_at": _("A visit cannot be in the future.")})
         if not self.duties:
@@ -468,7 +470,7 @@ class Finding(CopiesScope):
 
     def clean(self) -> None:
         require_zone(self)
-        self.description = self.description.strip()
+        self.description = mask_id_numbers(self.description.strip())
         if not self.description:
             raise ValidationError({"description": _("Describe what was found.")})
         if self.kind == FindingKind.DEMAND and not self.category:
