@@ -12,7 +12,6 @@ import re
 
 import pytest
 import redis
-from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -49,7 +48,8 @@ def test_no_id_number_is_stored_logged_or_queued_in_plain_text(settings, caplog,
 
     # In through scan-to-join, with a phone code.
     client = Client()
-    form = {"name": "杜文", "id_number": joining, "phone": "13957462222", "occupation": "courier", "work_form": "standard"}
+    form = {"name": "杜文", "id_number": joining, "phone": "13957462222"}
+    form |= {"occupation": "courier", "work_form": "standard"}
     client.post(f"/join/{join_token(JoinChannel.UNION, union.pk)}/", {**form, "send_code": "1"})
     code = re.search(r"\d{6}", RecordingSms.sent[-1][1]).group()
     client.post(f"/join/{join_token(JoinChannel.UNION, union.pk)}/", {**form, "code": code, "apply": "1"})
