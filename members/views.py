@@ -22,6 +22,7 @@ from unionhub.core.choices import Action
 from unionhub.core.models import Federation
 from unionhub.core.qr import qr_svg
 from unionhub.core.scoping import get_scoped_or_404
+from unionhub.core.throttles import limit_public_posts
 from unionhub.core.validators import validate_phone
 from zones.models import GrassrootsUnion, Zone
 
@@ -39,6 +40,7 @@ PURPOSE = "sign-in"
 
 
 @never_cache
+@limit_public_posts
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number (a code is texted); step 2: the code (the member session opens)."""
     if signed_in_phone(request):
@@ -132,6 +134,7 @@ JOIN_PURPOSE = "join"
 
 
 @never_cache
+@limit_public_posts
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """The form behind a joining QR code: details, a code to the phone, then the application.
 

@@ -1,11 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
+from unionhub.core.choices import Action
+from unionhub.core.scoping import get_scoped_or_404
 
-from .actions import do_bind_station_keeper, do_save_station
-from .models import Station, StationKeeper
+from .actions import (
+    do_add_station_photo,
+    do_bind_station_keeper,
+    do_delete_station_part,
+    do_save_station,
+    do_save_station_part,
+)
+from .forms import StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
+from .models import (
+    CheckIn,
+    OpeningException,
+    OpeningPeriod,
+    Station,
+    StationKeeper,
+    StationPartner,
+    StationPhoto,
+    StationService,
+)
+from .poster import poster_context
+from .usage import usage_summary
 
 
 class StationKeeperInline(admin.TabularInline):
@@ -19,14 +47,123 @@ class StationKeeperInline(admin.TabularInline):
 register_user_inline(StationKeeperInline, do_bind_station_keeper)
 
 
+class StationPartInline(admin.TabularInline):
+    """A part of a station (hours, services, partners, photos): whoever may change the station edits it."""
+
+    extra = 0
+
+    def _station_allows(self, request: HttpRequest, obj: Any, action: str) -> bool:
+        if obj is None:
+            return Station.scope_spec.allows_somewhere(request.user, Action.ADD)
+        return Station.objects.restrict(request.user, action).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._station_allows(request, obj, Action.VIEW)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._station_allows(request, obj, Action.CHANGE)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._station_allows(request, obj, Action.CHANGE)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._station_allows(request, obj, Action.CHANGE)
+
+
+class OpeningPeriodInline(StationPartInline):
+    model = OpeningPeriod
+    formset = WeekFormSet
+    fields = ["weekday", "opens", "closes", "overnight"]
+
+
+class OpeningExceptionInline(StationPartInline):
+    model = OpeningException
+    fields = ["date", "opens", "closes", "overnight", "note"]
+
+
+class StationServiceInline(StationPartInline):
+    model = StationService
+    form = StationServiceForm
+
+
+class StationPartnerInline(StationPartInline):
+    model = StationPartner
+    fields = ["name", "kind", "is_host"]
+
+
+class StationPhotoInline(StationPartInline):
+    model = StationPhoto
+    form = StationPhotoForm
+    fields = ["preview", "image", "caption"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, photo: StationPhoto) -> str:
+        if not photo.pk:
+            return "—"
+        url = reverse("stations:photo", args=[photo.station.public_code, photo.pk])
+        return format_html('<a href="{}"><img src="{}?size=thumbnail" alt="" height="80"></a>', url, url)
+
+
 @admin.register(Station)
 class StationAdmin(ScopedAdmin):
     save_action = staticmethod(do_save_station)
+    form = StationForm
     list_display = ["name", "kind", "status", "zone", "open_24h"]
     list_filter = ["kind", "status", "open_24h"]
     list_select_related = ["zone"]
     search_fields = ["name", "address"]
     autocomplete_fields = ["federation", "zone"]
+    inlines = [
+        StationPartnerInline,
+        OpeningPeriodInline,
+        OpeningExceptionInline,
+        StationServiceInline,
+        StationPhotoInline,
+    ]
+    change_form_template = "admin/stations/station/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("zone__boundary")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Who may change a station but not place one (a keeper) keeps it where it is: its
+        # federation and zone are outside their view, so they could not be offered as choices.
+        if obj is not None and not Station.scope_spec.allows_somewhere(request.user, Action.ADD):
+            return ["federation", "zone"]
+        return super().get_readonly_fields(request, obj)
+
+    def get_urls(self) -> list[Any]:
+        poster = self.admin_site.admin_view(self.poster_view)
+        return [path("<int:pk>/poster/", poster, name="stations_station_poster"), *super().get_urls()]
+
+    def poster_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A print-ready A4 poster: the station's name, its hours and the QR code of its public page."""
+        station = get_scoped_or_404(Station, request.user, Action.VIEW, pk=pk)
+        return render(request, "stations/poster.html", poster_context(request, station))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        extra_context = extra_context or {}
+        station = Station.objects.restrict(request.user, Action.VIEW).filter(pk=object_id).first()
+        if station is not None:
+            extra_context["poster_url"] = reverse("admin:stations_station_poster", args=[station.pk])
+            if CheckIn.scope_spec.allows_somewhere(request.user, Action.VIEW):
+                extra_context["usage"] = usage_summary(station)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Parts are written through actions, which re-check the station's scope under its lock;
+        # save(commit=False) only sorts the forms into new, changed and deleted rows.
+        formset.save(commit=False)
+        processed = {id(part_form.instance): getattr(part_form, "processed", None) for part_form in formset.forms}
+        for part in [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]:
+            photo = processed.get(id(part))
+            if photo is not None:
+                do_add_station_photo(form.instance, photo, caption=part.caption, actor=request.user, photo=part)
+            else:
+                do_save_station_part(part, actor=request.user)
+        for part in formset.deleted_objects:
+            do_delete_station_part(part, actor=request.user)
 
 
 @admin.register(StationKeeper)

@@ -13,3 +13,59 @@ class StationStatus(models.TextChoices):
     OPEN = "open", _("Open")
     SUSPENDED = "suspended", _("Temporarily closed")
     CLOSED = "closed", _("Closed")
+
+
+class PartnerKind(models.TextChoices):
+    """Who hosts or co-builds a station (共建): the union itself, a bank, a government office, a firm."""
+
+    UNION = "union", _("Union")
+    BANK = "bank", _("Bank")
+    GOVERNMENT = "government", _("Government office")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    OTHER = "other", _("Other")
+
+
+class Amenity(models.TextChoices):
+    WATER = "water", _("Drinking water")
+    HOT_WATER = "hot_water", _("Hot water")
+    CHARGING = "charging", _("Phone and e-bike charging")
+    MICROWAVE = "microwave", _("Microwave")
+    REST_SEATS = "rest_seats", _("Rest seats")
+    TOILET = "toilet", _("Toilet")
+    AIR_CONDITIONING = "air_conditioning", _("Air-conditioning")
+    FIRST_AID = "first_aid", _("First-aid kit")
+    WIFI = "wifi", _("Wi-Fi")
+    UMBRELLA = "umbrella", _("Umbrella loan")
+    BOOKS = "books", _("Books and newspapers")
+
+
+class ServiceKind(models.TextChoices):
+    HAIRCUT = "haircut", _("Free haircuts")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    HEALTH_CHECK = "health_check", _("Health checks")
+    COUNSELLING = "counselling", _("Counselling")
+    REPAIR = "repair", _("E-bike repair")
+    OTHER = "other", _("Other service")
+
+
+class Weekday(models.IntegerChoices):
+    """ISO-like weekday numbers as Python's date.weekday() gives them (Monday is 0)."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Occupation(models.TextChoices):
+    """What a worker checking in at a station does (asked once, kept on the phone)."""
+
+    RIDER = "rider", _("Delivery rider")
+    COURIER = "courier", _("Courier")
+    RIDE_HAILING = "ride_hailing", _("Ride-hailing driver")
+    TRUCK_DRIVER = "truck_driver", _("Truck driver")
+    SANITATION = "sanitation", _("Sanitation worker")
+    OTHER = "other", _("Other")

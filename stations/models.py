@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,7 +22,38 @@ from unionhub.core.models import CopiesScope, Federation, path_index, validate_r
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import Zone
 
-from .choices import StationKind, StationStatus
+from .choices import Amenity, Occupation, PartnerKind, ServiceKind, StationKind, StationStatus, Weekday
+
+
+class MinutesOfWeekField(models.Field):
+    """A PostgreSQL int4multirange of minutes from Monday 00:00 (0–10079): when a week's periods are open.
+
+    ``value @> minute`` is one in-row test, where checking the periods table would be a
+    subquery per station (which PostgreSQL may turn into a hash of every station's periods).
+    """
+
+    description = "minutes of the week"
+
+    def db_type(self, connection: Any) -> str:
+        return "int4multirange"
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        from psycopg.types.multirange import Multirange
+        from psycopg.types.range import Range
+
+        return Multirange([Range(start, end) for start, end in value])
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return [(part.lower, part.upper) for part in value]
+
+
+def new_public_code() -> str:
+    """The station's code in its QR poster and public address: 12 random URL-safe characters (72 bits)."""
+    return secrets.token_urlsafe(9)
 
 
 class Station(CopiesScope):
@@ -37,6 +74,14 @@ class Station(CopiesScope):
     address = models.CharField(_("address"), max_length=200, blank=True)
     position = gis.PointField(_("position"), srid=4326, geography=True, spatial_index=False)
     open_24h = models.BooleanField(_("open 24 hours"), default=False)
+    amenities = ArrayField(
+        models.CharField(max_length=24, choices=Amenity.choices), verbose_name=_("amenities"), default=list, blank=True
+    )
+    # The weekly periods as minutes of the week, kept by stations.actions.sync_week (finder's fast path).
+    week_minutes = MinutesOfWeekField(_("open minutes of the week"), null=True, blank=True, editable=False)
+    # What the QR poster points to: unguessable, so the public page cannot be walked by id;
+    # filled on save (rows loaded by COPY get theirs on their first save).
+    public_code = models.CharField(_("public code"), max_length=16, unique=True, null=True, blank=True, editable=False)
 
     scope_spec = ScopeSpec(
         federation="federation_path",
@@ -45,7 +90,7 @@ class Station(CopiesScope):
         extra={Role.STATION_KEEPER: frozenset({Action.VIEW, Action.CHANGE})},
     )
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["federation_path"])
+    history = HistoricalRecords(excluded_fields=["federation_path", "week_minutes"])
 
     class Meta:
         verbose_name = _("station")
@@ -66,6 +111,13 @@ class Station(CopiesScope):
             zone_path, own_path = self.zone.federation_path, self.federation.path
             if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
                 raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.public_code:
+            self.public_code = new_public_code()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = [*kwargs["update_fields"], "public_code"]
+        super().save(*args, **kwargs)
 
 
 class StationKeeper(CopiesScope):
@@ -99,3 +151,230 @@ class StationKeeper(CopiesScope):
 
     def clean(self) -> None:
         validate_role_for(self.role, NodeKind.STATION)
+
+
+# --- Opening hours --------------------------------------------------------------------------
+# A weekly schedule of periods, a 24-hour flag on the station, and dated exceptions (holidays,
+# repairs) that replace the schedule for the periods starting on their date. A period that
+# ends after midnight says so ("closes the next day"); one that ends before it starts
+# without saying so is refused. stations/hours.py evaluates them in Asia/Shanghai.
+
+
+def span_condition() -> Q:
+    """opens < closes on the same day, or closes ≤ opens when the period runs past midnight."""
+    return Q(overnight=False, closes__gt=F("opens")) | Q(overnight=True, closes__lte=F("opens"))
+
+
+class OpeningPeriod(models.Model):
+    """One opening period of a station's week: a weekday, when it opens and when it closes."""
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="periods", verbose_name=_("station"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    overnight = models.BooleanField(
+        _("closes the next day"), default=False, help_text=_("Tick when the period runs past midnight.")
+    )
+
+    class Meta:
+        verbose_name = _("opening period")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [models.CheckConstraint(condition=span_condition(), name="stations_period_span")]
+        indexes = [models.Index(fields=["station", "weekday"], name="stations_period_station_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        check_span(self.opens, self.closes, self.overnight)
+
+
+class OpeningException(models.Model):
+    """A date on which the weekly schedule does not apply: closed all day, or other hours."""
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="exceptions", verbose_name=_("station"))
+    date = models.DateField(_("date"))
+    opens = models.TimeField(_("opens"), null=True, blank=True, help_text=_("Leave both times empty: closed."))
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+    overnight = models.BooleanField(_("closes the next day"), default=False)
+    note = models.CharField(_("note"), max_length=100, blank=True, help_text=_("For example: Spring Festival."))
+
+    class Meta:
+        verbose_name = _("opening exception")
+        verbose_name_plural = _("holidays and exceptions")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "date"], name="stations_exception_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True, closes__isnull=True, overnight=False)
+                | (Q(opens__isnull=False, closes__isnull=False) & span_condition()),
+                name="stations_exception_span",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}"
+
+    @property
+    def closed(self) -> bool:
+        return self.opens is None
+
+    def clean(self) -> None:
+        if (self.opens is None) != (self.closes is None):
+            field = "closes" if self.closes is None else "opens"
+            raise ValidationError({field: _("Give both times, or neither for a day closed.")})
+        if self.opens is not None and self.closes is not None:
+            check_span(self.opens, self.closes, self.overnight)
+        elif self.overnight:
+            raise ValidationError({"overnight": _("A day closed has no hours past midnight.")})
+
+
+def check_span(opens: datetime.time, closes: datetime.time, overnight: bool) -> None:
+    """Refuse a period that ends before it starts (unless it runs past midnight), naming the field."""
+    if not overnight and closes <= opens:
+        raise ValidationError(
+            {
+                "closes": ValidationError(
+                    _(
+                        "Closes at {closes} but opens at {opens}: tick “closes the next day” for hours past midnight."
+                    ).format(closes=f"{closes:%H:%M}", opens=f"{opens:%H:%M}"),
+                    code="ends_before_start",
+                )
+            }
+        )
+    if overnight and closes > opens:
+        raise ValidationError(
+            {"closes": ValidationError(_("A period past midnight must close by the time it opened."), code="too_long")}
+        )
+
+
+# --- What a station offers and who builds it --------------------------------------------------
+
+
+class StationPartner(models.Model):
+    """The station's host (the unit whose premises it uses) or one of its co-builders (共建单位)."""
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="partners", verbose_name=_("station"))
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=PartnerKind.choices)
+    is_host = models.BooleanField(_("host"), default=False, help_text=_("The station is on its premises."))
+
+    class Meta:
+        verbose_name = _("host or co-builder")
+        verbose_name_plural = _("host and co-builders")
+        ordering = ["-is_host", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["station"], condition=Q(is_host=True), name="stations_partner_one_host"),
+            models.UniqueConstraint(fields=["station", "name"], name="stations_partner_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StationService(models.Model):
+    """A service offered at the station on given weekdays (haircuts on Wednesdays, legal aid on Fridays)."""
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="services", verbose_name=_("station"))
+    kind = models.CharField(_("service"), max_length=16, choices=ServiceKind.choices)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday.choices), verbose_name=_("weekdays"), default=list, blank=True
+    )
+    note = models.CharField(
+        _("when and how"), max_length=150, blank=True, help_text=_("For example: first Wednesday of the month, 9–11.")
+    )
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def clean(self) -> None:
+        if not self.weekdays and not self.note.strip():
+            raise ValidationError({"weekdays": _("Say on which days the service is offered.")})
+
+    def weekday_labels(self) -> list[str]:
+        return [str(Weekday(day).label) for day in sorted(self.weekdays or [])]
+
+
+class StationPhoto(models.Model):
+    """A photo of the station (not of people): re-encoded without metadata, shown on the public page."""
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="photos", verbose_name=_("station"))
+    image = models.ImageField(
+        _("photo"),
+        upload_to="stations/%Y/%m/",
+        help_text=_("A photo of the station, not of people: it is shown on the station's public page."),
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="stations/%Y/%m/thumbs/")
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("station photo")
+        verbose_name_plural = _("station photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.station} · {self.pk}"
+
+
+# --- Check-ins --------------------------------------------------------------------------------
+
+
+class CheckIn(CopiesScope):
+    """One worker counted at a station: what they do and whether they are a member, nothing personal.
+
+    ``device_hash`` is a keyed hash of a random token the phone keeps in a cookie, never the
+    token itself. ``window`` is the half hour the check-in counts for; the exclusion
+    constraint refuses a second check-in from the same phone at the same station inside it,
+    also when two arrive at once. A city holds about a million rows: they carry their
+    station's federation path and zone (scoping is one indexed condition), and the usage
+    summary reads a covering index per station.
+    """
+
+    scope_parent = "station"
+    COUNTS_FOR = datetime.timedelta(minutes=30)
+
+    station = models.ForeignKey(Station, models.PROTECT, related_name="check_ins", verbose_name=_("station"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    window = DateTimeRangeField(_("counts until"), editable=False)
+    occupation = models.CharField(_("occupation"), max_length=16, choices=Occupation.choices)
+    is_member = models.BooleanField(_("union member"))
+    device_hash = models.CharField(_("device"), max_length=64, editable=False)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id", station="station_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            ExclusionConstraint(
+                name="stations_checkin_once_per_window",
+                expressions=[
+                    ("station", RangeOperators.EQUAL),
+                    ("device_hash", RangeOperators.EQUAL),
+                    ("window", RangeOperators.OVERLAPS),
+                ],
+            )
+        ]
+        indexes = [
+            path_index("stations_checkin_fedpath", "id"),
+            models.Index(fields=["zone", "id"], name="stations_checkin_zone_id"),
+            # The usage summary: one station's rows in a period, read from the index alone.
+            models.Index(
+                fields=["station", "checked_in_at"],
+                name="stations_checkin_usage",
+                include=["occupation", "is_member"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} · {self.checked_in_at:%Y-%m-%d %H:%M}"

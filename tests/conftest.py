@@ -13,7 +13,17 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.limits import forget_public_limits
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fresh_public_limits() -> Iterator[None]:
+    """Every test starts with no rate-limit counters and no one-time codes from earlier tests."""
+    forget_public_limits()
+    yield
+    forget_public_limits()
 
 
 @pytest.fixture

@@ -111,3 +111,92 @@ def test_a_sector_zone_needs_its_sector(staff_api):
 
     assert response.status_code == 400
     assert "sector" in response.json()
+
+
+# --- Stations ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def station(staff_api):
+    from tests.factories import StationFactory
+
+    _api, federation = staff_api
+    return StationFactory(zone=ZoneFactory(federation=federation), federation=federation)
+
+
+def test_a_station_outside_china_is_refused(staff_api):
+    from stations.models import Station
+
+    api, federation = staff_api
+    payload = {
+        "name": "巴黎驿站",
+        "federation": federation.pk,
+        "position": {"type": "Point", "coordinates": [2.35, 48.85]},
+    }
+
+    response = api.post("/api/v1/stations/", payload, format="json")
+
+    assert response.status_code == 400
+    assert "position" in response.json()
+    assert not Station.objects.exists()
+
+
+def test_opening_periods_that_overlap_are_refused_and_nothing_changes(staff_api, station):
+    from tests.stations.factories import OpeningPeriodFactory
+
+    api, _federation = staff_api
+    OpeningPeriodFactory(station=station, weekday=0)
+    week = {
+        "open_24h": False,
+        "periods": [
+            {"weekday": 0, "opens": "08:00", "closes": "12:00"},
+            {"weekday": 0, "opens": "11:30", "closes": "18:00"},
+        ],
+    }
+
+    response = api.put(f"/api/v1/stations/{station.pk}/hours/", week, format="json")
+
+    assert response.status_code == 400
+    assert "11:30" in response.json()["periods"][0]
+    assert [(p.opens.hour, p.closes.hour) for p in station.periods.all()] == [(8, 18)]
+
+
+def test_an_opening_period_that_ends_before_it_starts_is_refused(staff_api, station):
+    api, _federation = staff_api
+    week = {"open_24h": False, "periods": [{"weekday": 2, "opens": "18:00", "closes": "08:00"}]}
+
+    response = api.put(f"/api/v1/stations/{station.pk}/hours/", week, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "closes the next day" in response.json()["periods"][0]
+    assert not station.periods.exists()
+
+
+def test_a_station_photo_that_is_not_an_image_is_refused(staff_api, station):
+    import io
+
+    api, _federation = staff_api
+    upload = io.BytesIO(b"%PDF-1.4 not a photo")
+    upload.name = "scan.jpg"
+
+    response = api.post(f"/api/v1/stations/{station.pk}/photos/", {"image": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert "image" in response.json()
+    assert not station.photos.exists()
+
+
+def test_an_oversize_station_photo_is_refused(staff_api, station):
+    import io
+
+    api, _federation = staff_api
+    upload = io.BytesIO(b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024 + 1))
+    upload.name = "huge.jpg"
+
+    response = api.post(
+        f"/api/v1/stations/{station.pk}/photos/", {"image": upload}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert "larger than 10 MB" in response.json()["image"][0]
+    assert not station.photos.exists()

@@ -12,7 +12,6 @@ import re
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import Client
 
 from members.choices import JoinChannel
@@ -39,7 +38,6 @@ def test_the_scanner_recognises_id_numbers_by_their_checksum():
 def test_no_id_number_is_stored_logged_or_queued_in_plain_text(settings, caplog, client_for):
     settings.SMS_BACKEND = "tests.sms.RecordingSms"
     RecordingSms.sent = []
-    cache.clear()
     caplog.set_level(logging.DEBUG)
     Loader().load()
     union = GrassrootsUnion.objects.filter(zone__isnull=False).order_by("id").first()

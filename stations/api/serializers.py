@@ -1,19 +1,103 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
-from ..models import Station, StationKeeper
+from ..choices import Amenity, Occupation, Weekday
+from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, StationPhoto
 
 
 class StationSerializer(ValidatedModelSerializer):
     zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
+    amenities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Amenity.choices), required=False, label=_("amenities")
+    )
 
     class Meta:
         model = Station
-        fields = ["id", "name", "kind", "status", "federation", "zone", "zone_name", "address", "position", "open_24h"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "status",
+            "federation",
+            "zone",
+            "zone_name",
+            "address",
+            "position",
+            "open_24h",
+            "amenities",
+            "public_code",
+        ]
+        read_only_fields = ["public_code"]
 
 
 class StationKeeperSerializer(ValidatedModelSerializer):
     class Meta:
         model = StationKeeper
         fields = ["id", "user", "station", "role"]
+
+
+class OpeningPeriodSerializer(serializers.ModelSerializer):
+    weekday = serializers.ChoiceField(choices=Weekday.choices, label=_("weekday"))
+
+    class Meta:
+        model = OpeningPeriod
+        fields = ["weekday", "opens", "closes", "overnight"]
+
+
+class OpeningExceptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpeningException
+        fields = ["date", "opens", "closes", "overnight", "note"]
+        validators: list = []  # one per date is checked over the whole list by the action
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    """A station's whole schedule; a PUT replaces it, checked as one week."""
+
+    open_24h = serializers.BooleanField(label=_("open 24 hours"))
+    periods = OpeningPeriodSerializer(many=True, label=_("weekly periods"))
+    exceptions = OpeningExceptionSerializer(many=True, required=False, label=_("holidays and exceptions"))
+
+
+class StationPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StationPhoto
+        fields = ["id", "station", "caption", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo: StationPhoto) -> str:
+        from django.urls import reverse
+
+        return reverse("stations:photo", args=[photo.station.public_code, photo.pk])
+
+
+class HourCountSerializer(serializers.Serializer):
+    hour = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class WeekdayCountSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="0 is Monday")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class OccupationCountSerializer(serializers.Serializer):
+    occupation = serializers.ChoiceField(choices=Occupation.choices)
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class UsageSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    days = serializers.IntegerField()
+    total = serializers.IntegerField()
+    members = serializers.IntegerField()
+    by_hour = HourCountSerializer(many=True)
+    by_weekday = WeekdayCountSerializer(many=True)
+    by_occupation = OccupationCountSerializer(many=True)

@@ -1,12 +1,29 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
 from unionhub.core.api.viewsets import ScopedModelViewSet
+from unionhub.core.choices import Action
 
-from ..actions import do_bind_station_keeper, do_save_station
+from ..actions import do_add_station_photo, do_bind_station_keeper, do_save_station, do_set_opening_hours, process_photo
 from ..filtersets import StationFilterSet, StationKeeperFilterSet
-from ..models import Station, StationKeeper
-from .serializers import StationKeeperSerializer, StationSerializer
+from ..models import OpeningException, OpeningPeriod, Station, StationKeeper
+from ..usage import DEFAULT_DAYS, usage_summary
+from .serializers import (
+    OpeningHoursSerializer,
+    StationKeeperSerializer,
+    StationPhotoSerializer,
+    StationSerializer,
+    UsageSerializer,
+)
 
 
 class StationViewSet(ScopedModelViewSet):
@@ -16,6 +33,68 @@ class StationViewSet(ScopedModelViewSet):
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     bbox_filter_field = "position"
     save_action = staticmethod(do_save_station)
+    scope_actions = {"photos": Action.CHANGE}
+
+    @extend_schema(request=OpeningHoursSerializer, responses=OpeningHoursSerializer)
+    @action(detail=True, methods=["get", "put"], filterset_class=None)
+    def hours(self, request: Request, pk: str | None = None) -> Response:
+        """The station's opening hours: the 24-hour flag, weekly periods and dated exceptions (PUT replaces them)."""
+        station = self.get_object()
+        if request.method == "PUT":
+            schedule = OpeningHoursSerializer(data=request.data)
+            schedule.is_valid(raise_exception=True)
+            data = schedule.validated_data
+            do_set_opening_hours(
+                station,
+                open_24h=data["open_24h"],
+                periods=[OpeningPeriod(**period) for period in data["periods"]],
+                exceptions=[OpeningException(**exception) for exception in data.get("exceptions", [])],
+                actor=request.user,
+            )
+        return Response(
+            OpeningHoursSerializer(
+                {"open_24h": station.open_24h, "periods": station.periods.all(), "exceptions": station.exceptions.all()}
+            ).data
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"image": {"type": "string", "format": "binary"}, "caption": {"type": "string"}},
+            }
+        },
+        responses={201: StationPhotoSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], filterset_class=None)
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        """Add a photo of the station (JPEG, PNG or WebP, at most 10 MB; re-encoded without metadata)."""
+        station = self.get_object()
+        upload = request.FILES.get("image")
+        if upload is None:
+            raise drf_serializers.ValidationError({"image": [_("Choose a photo to upload.")]})
+        caption = str(request.data.get("caption", ""))[:100]
+        photo = do_add_station_photo(station, process_photo(upload), caption=caption, actor=request.user)
+        return Response(StationPhotoSerializer(photo).data, status=201)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("days", int, description=f"the last so many days (1–366, default {DEFAULT_DAYS})")
+        ],
+        responses=UsageSerializer,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def usage(self, request: Request, pk: str | None = None) -> Response:
+        """Check-ins at the station by hour of day, weekday and occupation (Asia/Shanghai)."""
+        station = self.get_object()
+        days: Any = request.query_params.get("days", DEFAULT_DAYS)
+        try:
+            days = int(days)
+            if not 1 <= days <= 366:
+                raise ValueError
+        except ValueError:
+            raise drf_serializers.ValidationError({"days": [_("A number of days from 1 to 366.")]}) from None
+        return Response(UsageSerializer(usage_summary(station, days=days)).data)
 
 
 class StationKeeperViewSet(ScopedModelViewSet):

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Browser, Page
 
 from members.actions import do_decide_application
@@ -28,7 +27,6 @@ NUMBER = "13957461111"
 def phone(browser: Browser, live_server, settings) -> Iterator[Page]:
     settings.SMS_BACKEND = "tests.sms.RecordingSms"
     RecordingSms.sent = []
-    cache.clear()
     context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     context.route(
         "**/*",
@@ -66,7 +64,10 @@ def test_join_get_approved_open_the_card_and_verify_it(phone: Page, browser: Bro
     phone.fill("#code", last_code())
     phone.click(".member-form button")
     phone.wait_for_selector(f"#member-{member.member_number} img.card")
-    phone.wait_for_function("document.querySelector('img.card').complete")
+    for _ in range(40):  # the card is drawn on request (wait_for_function would need 'unsafe-eval')
+        if phone.evaluate("document.querySelector('img.card').complete"):
+            break
+        phone.wait_for_timeout(250)
     assert phone.evaluate("document.querySelector('img.card').naturalWidth") == 1012
     screenshot(phone, "membership-card")
 

@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
@@ -24,7 +23,6 @@ PHONE = "13857461234"
 def sms(settings):
     settings.SMS_BACKEND = "tests.sms.RecordingSms"
     RecordingSms.sent = []
-    cache.clear()
     return RecordingSms.sent
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from members.choices import MemberStatus, Occupation, WorkForm
-from stations.choices import StationKind, StationStatus
+from stations.choices import Amenity, PartnerKind, ServiceKind, StationKind, StationStatus
 from unionhub.core.choices import FederationKind, Role
 from unionhub.core.validators import credit_check_character, id_check_character
 from zones.choices import Sector
@@ -95,6 +95,10 @@ class UnionSpec:
     members: list[MemberSpec] = field(default_factory=list)
 
 
+# (weekdays, opens, closes, runs past midnight); times as "HH:MM"
+Hours = tuple[tuple[tuple[int, ...], str, str, bool], ...]
+
+
 @dataclass
 class StationSpec:
     name: str
@@ -105,6 +109,10 @@ class StationSpec:
     address: str
     open_24h: bool = False
     status: str = StationStatus.OPEN
+    hours: Hours = ()
+    amenities: tuple[str, ...] = ()
+    services: tuple[tuple[str, tuple[int, ...], str], ...] = ()  # (kind, weekdays, note)
+    partners: tuple[tuple[str, str, bool], ...] = ()  # (name, kind, is host)
 
 
 @dataclass(frozen=True)
@@ -494,6 +502,32 @@ NAMED_MEMBERS = {
 # --- Stations ---------------------------------------------------------------------------------
 
 STATION_HOSTS = ("便民服务中心", "银行网点", "加油站", "邮政支局", "社区服务中心", "快递网点", "公交场站", "便利店")
+HOST_KINDS = {
+    "便民服务中心": PartnerKind.GOVERNMENT,
+    "银行网点": PartnerKind.BANK,
+    "社区服务中心": PartnerKind.GOVERNMENT,
+}
+ALL_WEEK = (0, 1, 2, 3, 4, 5, 6)
+WEEKDAYS = (0, 1, 2, 3, 4)
+OFFICE_HOURS: Hours = ((WEEKDAYS, "08:30", "17:30", False), ((5,), "09:00", "12:00", False))
+DAY_HOURS: Hours = ((ALL_WEEK, "07:00", "21:00", False),)
+# A station at a petrol station stays open for the night shift, until 02:00.
+LATE_HOURS: Hours = ((ALL_WEEK, "06:00", "02:00", True),)
+BASIC_AMENITIES = (Amenity.WATER, Amenity.HOT_WATER, Amenity.CHARGING, Amenity.REST_SEATS)
+FULL_AMENITIES = (
+    *BASIC_AMENITIES,
+    Amenity.MICROWAVE,
+    Amenity.TOILET,
+    Amenity.AIR_CONDITIONING,
+    Amenity.FIRST_AID,
+    Amenity.WIFI,
+)
+EXTRA_AMENITIES = (Amenity.MICROWAVE, Amenity.TOILET, Amenity.AIR_CONDITIONING, Amenity.FIRST_AID, Amenity.WIFI)
+CENTRE_SERVICES = (
+    (ServiceKind.LEGAL_AID, (4,), "工会律师驻站，14:00–17:00"),
+    (ServiceKind.HEALTH_CHECK, (2,), "每月第一个周三上午量血压、测血糖"),
+    (ServiceKind.HAIRCUT, (2,), "志愿者义剪，9:00–11:00"),
+)
 
 # Extra stations named in the reports (zone key or None, name, kind, offset from the zone centre, 24h).
 NAMED_STATIONS: tuple[tuple[str, str, str, tuple[float, float], bool], ...] = (
@@ -510,6 +544,20 @@ NAMED_STATIONS: tuple[tuple[str, str, str, tuple[float, float], bool], ...] = (
     ("ningdong", "长街镇24小时爱心驿站", StationKind.OUTDOOR_WORKER, (0.006, 0.004), True),
     ("xinqi", "新碶街道24小时户外劳动者服务站点", StationKind.OUTDOOR_WORKER, (0.005, -0.004), True),
 )
+# The station whose use the demo shows (a month of check-ins): the 24-hour one on 武原's main road.
+CHECK_IN_STATION = "武原街道24小时户外劳动者服务站点"
+# Haiyan: "113 stations, nine of them open 24 hours" (24小时不打烊). With the named 武原 station
+# above, these make the demo's nine, at the hosts that keep night hours (zone key, host, offset).
+HAIYAN_24H_HOSTS: tuple[tuple[str, str, PartnerKind, tuple[float, float]], ...] = (
+    ("wuyuan", "中石化盐平路加油站", PartnerKind.ENTERPRISE, (-0.006, 0.004)),
+    ("wuyuan", "海盐县人民医院", PartnerKind.GOVERNMENT, (0.008, 0.006)),
+    ("wuyuan", "武原派出所", PartnerKind.GOVERNMENT, (-0.004, -0.007)),
+    ("wuyuan", "顺丰速运海盐分拨中心", PartnerKind.ENTERPRISE, (0.010, -0.002)),
+    ("wuyuan", "海盐农商银行城东支行", PartnerKind.BANK, (0.002, 0.009)),
+    ("wanghaijd", "中石油望海路加油站", PartnerKind.ENTERPRISE, (0.005, 0.003)),
+    ("wanghaijd", "美团外卖海盐站点", PartnerKind.ENTERPRISE, (-0.006, -0.004)),
+    ("wanghaijd", "望海街道便民服务中心", PartnerKind.GOVERNMENT, (0.002, -0.008)),
+)
 DRIVERS_HOME = StationSpec(
     name="北仑区集卡停车场工会驿站（司机之家）",
     kind=StationKind.DRIVERS_HOME,
@@ -518,6 +566,9 @@ DRIVERS_HOME = StationSpec(
     position=(121.905, 29.928),
     address="宁波市北仑区港城大道集卡停车场",
     open_24h=True,
+    amenities=(*FULL_AMENITIES, Amenity.BOOKS),
+    services=((ServiceKind.REPAIR, (5, 6), "车辆简易维修、轮胎充气"),),
+    partners=(("北仑区总工会", PartnerKind.UNION, False), ("宁波舟山港集卡停车场", PartnerKind.ENTERPRISE, True)),
 )
 COUNTY_STATION = StationSpec(
     name="宁海县跃龙街道工会驿站",
@@ -526,6 +577,9 @@ COUNTY_STATION = StationSpec(
     zone=None,
     position=(121.432, 29.289),
     address="宁海县跃龙街道兴宁中路",
+    hours=DAY_HOURS,
+    amenities=BASIC_AMENITIES,
+    partners=(("宁海县总工会", PartnerKind.UNION, True),),
 )
 
 # --- Users ------------------------------------------------------------------------------------
@@ -764,6 +818,10 @@ def _county_unions(unique: _Unique) -> list[UnionSpec]:
     return unions
 
 
+def _union_of(zone: ZoneSpec) -> str:
+    return next(f.name for f in FEDERATIONS if f.key == zone.federation)
+
+
 def _stations() -> list[StationSpec]:
     stations = []
     for zone in ZONES:
@@ -771,6 +829,7 @@ def _stations() -> list[StationSpec]:
             continue
         rng = random.Random(f"{SEED}:{zone.key}:stations")
         lon, lat = zone.centre
+        union = _union_of(zone)
         stations.append(
             StationSpec(
                 name=f"{zone.name}工会服务站",
@@ -779,9 +838,14 @@ def _stations() -> list[StationSpec]:
                 zone=None,
                 position=(round(lon + 0.0015, 6), round(lat - 0.001, 6)),
                 address=zone.service_centre,
+                hours=OFFICE_HOURS,
+                amenities=(*FULL_AMENITIES, Amenity.BOOKS),
+                services=CENTRE_SERVICES,
+                partners=((union, PartnerKind.UNION, True),),
             )
         )
         for host in rng.sample(STATION_HOSTS, 2):
+            extra = tuple(a for a in EXTRA_AMENITIES if rng.random() < 0.5)
             stations.append(
                 StationSpec(
                     name=f"{zone.town}{host}工会驿站",
@@ -791,6 +855,12 @@ def _stations() -> list[StationSpec]:
                     position=point_near(zone.centre, zone.radius, rng),
                     address=_address(rng, zone),
                     status=StationStatus.SUSPENDED if host == "公交场站" else StationStatus.OPEN,
+                    hours=LATE_HOURS if host == "加油站" else DAY_HOURS,
+                    amenities=(*BASIC_AMENITIES, *extra),
+                    partners=(
+                        (f"{zone.town}{host}", HOST_KINDS.get(host, PartnerKind.ENTERPRISE), True),
+                        (union, PartnerKind.UNION, False),
+                    ),
                 )
             )
     for zone_key, name, kind, (dlon, dlat), open_24h in NAMED_STATIONS:
@@ -806,6 +876,27 @@ def _stations() -> list[StationSpec]:
                 position=(round(zone.centre[0] + dlon, 6), round(zone.centre[1] + dlat, 6)),
                 address=zone.service_centre if kind == StationKind.SHARED_FUNCTION else _address(rng, zone),
                 open_24h=open_24h,
+                hours=() if open_24h else DAY_HOURS,
+                amenities=FULL_AMENITIES if open_24h else BASIC_AMENITIES,
+                services=((ServiceKind.HAIRCUT, (2,), "志愿者义剪，9:00–11:00"),) if open_24h else (),
+                partners=((_union_of(zone), PartnerKind.UNION, True),),
+            )
+        )
+    for zone_key, host, host_kind, (dlon, dlat) in HAIYAN_24H_HOSTS:
+        zone = next(z for z in ZONES if z.key == zone_key)
+        assert zone.centre is not None
+        rng = random.Random(f"{SEED}:{host}")
+        stations.append(
+            StationSpec(
+                name=f"{host}24小时工会驿站",
+                kind=StationKind.OUTDOOR_WORKER,
+                federation=zone.federation,
+                zone=None,
+                position=(round(zone.centre[0] + dlon, 6), round(zone.centre[1] + dlat, 6)),
+                address=_address(rng, zone),
+                open_24h=True,
+                amenities=FULL_AMENITIES,
+                partners=((host, host_kind, True), (_union_of(zone), PartnerKind.UNION, False)),
             )
         )
     stations += [DRIVERS_HOME, COUNTY_STATION]

@@ -25,8 +25,15 @@ from django.utils.translation import gettext as _
 
 from members.actions import do_save_member
 from members.models import Member
-from stations.actions import do_bind_station_keeper, do_save_station
-from stations.models import Station, StationKeeper
+from stations.actions import (
+    do_bind_station_keeper,
+    do_check_in,
+    do_save_station,
+    do_save_station_part,
+    do_set_opening_hours,
+)
+from stations.choices import Occupation
+from stations.models import CheckIn, OpeningPeriod, Station, StationKeeper, StationPartner, StationService
 from unionhub.core.actions import do_assign_role, do_save_federation, do_save_user
 from unionhub.core.choices import ZONE_ROLES, Role
 from unionhub.core.models import AccessLog, Federation, RoleAssignment, User
@@ -36,15 +43,17 @@ from zones.actions import (
     do_bind_zone_staff,
     do_log_visit,
     do_save_enterprise,
+    do_save_resource,
     do_save_union,
     do_save_zone,
     plan_zone,
 )
-from zones.choices import FindingKind, VisitDuty, ZoneKind
+from zones.choices import FindingKind, ResourceCategory, VisitDuty, ZoneKind
 from zones.models import (
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     UnionIndicator,
     Visit,
@@ -55,10 +64,32 @@ from zones.models import (
 )
 from zones.quarters import Quarter
 
-from .demo_data import ADMIN_USERNAME, DEMO_PASSWORD, SEED, Plan, Ring, boundary_ring, build_plan
+from .demo_data import (
+    ADMIN_USERNAME,
+    CHECK_IN_STATION,
+    DEMO_PASSWORD,
+    SEED,
+    Plan,
+    Ring,
+    boundary_ring,
+    build_plan,
+)
 
 # The change reason of every history record the demo writes: how wipe() knows the demo's rows.
 DEMO_REASON = "load_demo"
+
+# What the first unions of each zone share with the zone's service alliance (名称后缀, category, capacity,
+# terms), and the demands found on demo visits, in turn.
+SHARED_RESOURCES = [
+    ("职工健身房", ResourceCategory.SPORTS, 40, "工作日18:00–21:00对片区会员免费开放，需提前一天预约"),
+    ("培训教室", ResourceCategory.TRAINING_ROOM, 60, "周末可借用，用于技能培训和工会活动"),
+    ("职工食堂", ResourceCategory.CANTEEN, 200, "片区内小微企业职工午餐按成本价供应"),
+]
+DEMO_DEMANDS = [
+    (ResourceCategory.SPORTS, "希望与周边企业共享职工文体活动场地"),
+    (ResourceCategory.TRAINING_ROOM, "新招一批电工，想借用场地开展技能培训"),
+    (ResourceCategory.CANTEEN, "厂里没有食堂，职工希望就近解决午餐"),
+]
 
 
 class DemoError(Exception):
@@ -116,6 +147,8 @@ class Loader:
             if self.with_members:
                 self.load_members(admin)
             self.load_roles(admin)
+            self.load_check_ins()
+            self.load_service_resources(admin)
             self.load_zone_work()
         return self.created
 
@@ -246,9 +279,68 @@ class Loader:
                     address=spec.address,
                     position=point(spec.position),
                     open_24h=spec.open_24h,
+                    amenities=list(spec.amenities),
                 )
                 self._write(do_save_station, station, admin)
             self.stations[spec.name] = station
+        self.load_station_parts(admin)
+
+    def load_station_parts(self, admin: User) -> None:
+        """Hours, services and partners of the demo's stations that have none yet (one query per table)."""
+        ids = [station.pk for station in self.stations.values()]
+        with_hours = set(OpeningPeriod.objects.filter(station_id__in=ids).values_list("station_id", flat=True))
+        with_services = set(StationService.objects.filter(station_id__in=ids).values_list("station_id", flat=True))
+        with_partners = set(StationPartner.objects.filter(station_id__in=ids).values_list("station_id", flat=True))
+        for spec in self.plan.stations:
+            station = self.stations[spec.name]
+            if spec.hours and station.pk not in with_hours:
+                periods = [
+                    OpeningPeriod(
+                        weekday=day,
+                        opens=datetime.time.fromisoformat(opens),
+                        closes=datetime.time.fromisoformat(closes),
+                        overnight=overnight,
+                    )
+                    for days, opens, closes, overnight in spec.hours
+                    for day in days
+                ]
+                do_set_opening_hours(station, open_24h=spec.open_24h, periods=periods, exceptions=[], actor=admin)
+                self.created[str(OpeningPeriod._meta.verbose_name_plural)] += len(periods)
+            if station.pk not in with_services:
+                for kind, weekdays, note in spec.services:
+                    part = StationService(station=station, kind=kind, weekdays=list(weekdays), note=note)
+                    self._write(do_save_station_part, part, admin)
+            if station.pk not in with_partners:
+                for name, kind, is_host in spec.partners:
+                    self._write(
+                        do_save_station_part,
+                        StationPartner(station=station, name=name, kind=kind, is_host=is_host),
+                        admin,
+                    )
+
+    def load_check_ins(self) -> None:
+        """A month of check-ins at Haiyan's 24-hour station on 盐平路, unless it has some already.
+
+        Riders and couriers at lunch and through the night, as the reports describe; each from
+        its own demo phone, counted through the same action as a real scan.
+        """
+        station = self.stations[CHECK_IN_STATION]
+        if CheckIn.objects.filter(station=station).exists():
+            return
+        rng = random.Random(f"{SEED}:check-ins")
+        now = timezone.localtime()  # hours of the day on a Shanghai clock
+        occupations = [Occupation.RIDER] * 5 + [Occupation.COURIER] * 3 + [Occupation.SANITATION, Occupation.OTHER]
+        for number in range(120):
+            hour = rng.choice((0, 1, 2, 3, 11, 12, 12, 13, 17, 18, 21, 22))
+            at = (now - datetime.timedelta(days=rng.randrange(1, 30))).replace(hour=hour, minute=rng.randrange(60))
+            _check_in, counted = do_check_in(
+                station,
+                occupation=rng.choice(occupations),
+                is_member=rng.random() < 0.7,
+                device_token=f"demo-phone-{number}",
+                at=at,
+            )
+            self.created[str(CheckIn._meta.verbose_name_plural)] += counted
 
     def load_members(self, admin: User) -> None:
         pairs = self.plan.members()
@@ -299,6 +391,34 @@ class Loader:
                     if (user.pk, station.pk) not in keepers:
                         self._write(do_bind_station_keeper, StationKeeper(user=user, station=station), admin)
 
+    def load_service_resources(self, admin: User) -> None:
+        """Each zone's first unions share a gym, a training room and a canteen, in the zone's service alliance."""
+        existing = set(
+            ServiceResource.objects.filter(federation__in=self.federations.values()).values_list("name", flat=True)
+        )
+        providers: dict[str, list] = {}
+        for spec in self.plan.unions:
+            if spec.zone and len(providers.setdefault(spec.zone, [])) < len(SHARED_RESOURCES):
+                providers[spec.zone].append(spec)
+        for specs in providers.values():
+            for spec, (suffix, category, capacity, terms) in zip(specs, SHARED_RESOURCES, strict=False):
+                provider = spec.name.removesuffix("工会委员会").removesuffix("联合工会")
+                name = f"{provider}{suffix}"
+                if name in existing:
+                    continue
+                lon, lat = spec.location
+                resource = ServiceResource(
+                    name=name,
+                    category=category,
+                    provider=provider,
+                    federation=self.federations[spec.federation],
+                    address=spec.address,
+                    position=point((lon + 0.0008, lat + 0.0005)),  # next door to the union
+                    capacity=capacity,
+                    terms=terms,
+                )
+                self._write(do_save_resource, resource, admin)
+
     def load_zone_work(self) -> None:
         """This quarter's visit plan in every demo zone not planned yet, and a third of it visited.
 
@@ -330,7 +450,8 @@ class Loader:
                 notes="了解企业用工和职工诉求情况",
             )
             visit._change_reason = DEMO_REASON  # type: ignore[attr-defined]
-            findings = [FindingInput(FindingKind.DEMAND, "希望与周边企业共享职工文体活动场地")] if number % 2 else []
+            category, description = DEMO_DEMANDS[number // 6 % len(DEMO_DEMANDS)]
+            findings = [FindingInput(FindingKind.DEMAND, description, category)] if number % 2 else []
             _visit, created = do_log_visit(
                 visit, actor=entry.assignee, findings=findings, client_key=f"demo-{entry.union.credit_code}-{quarter}"
             )
@@ -395,8 +516,10 @@ def wipe(plan: Plan | None = None) -> Counter[str]:
         try:
             for zone_work in (VisitPhoto, Finding, VisitPlanEntry, Visit, UnionIndicator):
                 delete(zone_work.objects.filter(union__in=unions))
+            delete(ServiceResource.objects.filter(pk__in=created_by_demo(ServiceResource)))
             delete(Member.objects.filter(marked(Member, id_number_hash__in=hashes) | Q(union__in=unions)))
             delete(Enterprise.objects.filter(pk__in=created_by_demo(Enterprise)))
+            delete(CheckIn.objects.filter(station__in=stations))
             delete(stations)
             delete(unions)
             delete(AccessLog.objects.filter(user__in=users))
