@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 from members.card import card_token
 from members.choices import JoinChannel
 from members.joining import join_token
+from stations.models import Station
 from tests.factories import MemberFactory
 from zones.models import GrassrootsUnion, Zone
 
@@ -37,14 +38,18 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
     page.context.add_init_script(RECORD_VIOLATIONS)
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    sign_in("ninghai_staff")
+    sign_in("admin")
     zone = Zone.objects.get(name="宁东片区")
     union = GrassrootsUnion.objects.filter(zone=zone).order_by("id").first()
     member = MemberFactory(union=union)
     member.member_number = f"{member.pk:010d}"
     member.save()
 
+    station = Station.objects.filter(federation_path__startswith=zone.federation_path).order_by("id").first()
     staff_pages = {
+        f"/admin/stations/station/{station.pk}/change/": ".leaflet-container",
+        f"/admin/stations/station/{station.pk}/poster/": "svg",
+        f"/admin/members/joinapplication/posters/union/{union.pk}/": "svg",
         "/admin/zones/grassrootsunion/": "#result_list",
         f"/admin/zones/zone/{zone.pk}/change/": ".leaflet-container",  # the map widget
         f"/admin/zones/grassrootsunion/{union.pk}/change/": ".leaflet-container",
@@ -56,6 +61,7 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
     }
     public_pages = {
         "/stations/": "main",
+        f"/s/{station.public_code}/": "main",
         f"/join/{join_token(JoinChannel.UNION, union.pk)}/": "form.member-form",
         "/me/": "form.member-form",
         f"/card/v/{card_token(member)}/": "#verdict",
