@@ -31,6 +31,7 @@ from .models import (
     StationPartner,
     StationPhoto,
     StationService,
+    UpkeepCheck,
 )
 from .poster import poster_context
 from .usage import usage_summary
@@ -173,3 +174,34 @@ class StationKeeperAdmin(ScopedAdmin):
     list_select_related = ["user", "station"]
     search_fields = ["user__username", "user__last_name", "station__name"]
     autocomplete_fields = ["user", "station"]
+
+
+@admin.register(UpkeepCheck)
+class UpkeepCheckAdmin(ScopedAdmin):
+    """Weekly checks, as keepers record them on the phone (/m/stations/); read here, never edited."""
+
+    list_display = ["week", "station", "zone", "passed", "failed_items", "checked_by"]
+    list_filter = ["week"]
+    list_select_related = ["station", "zone", "checked_by"]
+    search_fields = ["station__name"]
+    date_hierarchy = "week"
+    readonly_fields = ["station", "week", "failed", "first_aid_expires", "note", "checked_by", "checked_at"]
+    fields = readonly_fields
+    ordering = ["-week", "station__name"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("zone__boundary", "station__position")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("passed"), boolean=True)
+    def passed(self, check: UpkeepCheck) -> bool:
+        return check.passed
+
+    @admin.display(description=_("failed items"))
+    def failed_items(self, check: UpkeepCheck) -> str:
+        return "、".join(check.failed_labels)

@@ -69,3 +69,13 @@ class Occupation(models.TextChoices):
     TRUCK_DRIVER = "truck_driver", _("Truck driver")
     SANITATION = "sanitation", _("Sanitation worker")
     OTHER = "other", _("Other")
+
+
+class UpkeepItem(models.TextChoices):
+    """What the keeper checks every week (每周巡检)."""
+
+    WATER = "water", _("Drinking water and hot water work")
+    FIRST_AID = "first_aid", _("First-aid kit complete and in date")
+    MICROWAVE = "microwave", _("Microwave and charging points work")
+    ACCESS = "access", _("Door and 24-hour access work")
+    CLEAN = "clean", _("Clean and tidy")

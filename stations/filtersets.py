@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Station, StationKeeper
+from .models import Station, StationKeeper, UpkeepCheck
 
 
 class StationFilterSet(django_filters.FilterSet):
@@ -15,3 +15,9 @@ class StationKeeperFilterSet(django_filters.FilterSet):
     class Meta:
         model = StationKeeper
         fields = ["station", "user"]
+
+
+class UpkeepCheckFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = UpkeepCheck
+        fields = ["station", "zone", "week"]

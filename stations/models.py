@@ -13,6 +13,8 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, Range
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,7 +24,16 @@ from unionhub.core.models import CopiesScope, Federation, path_index, validate_r
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import Zone
 
-from .choices import Amenity, Occupation, PartnerKind, ServiceKind, StationKind, StationStatus, Weekday
+from .choices import (
+    Amenity,
+    Occupation,
+    PartnerKind,
+    ServiceKind,
+    StationKind,
+    StationStatus,
+    UpkeepItem,
+    Weekday,
+)
 
 
 class MinutesOfWeekField(models.Field):
@@ -82,6 +93,8 @@ class Station(CopiesScope):
     # What the QR poster points to: unguessable, so the public page cannot be walked by id;
     # filled on save (rows loaded by COPY get theirs on their first save).
     public_code = models.CharField(_("public code"), max_length=16, unique=True, null=True, blank=True, editable=False)
+    # A database default, so that rows loaded with COPY get one too.
+    created_at = models.DateTimeField(_("created at"), db_default=Now(), editable=False)
 
     scope_spec = ScopeSpec(
         federation="federation_path",
@@ -378,3 +391,69 @@ class CheckIn(CopiesScope):
 
     def __str__(self) -> str:
         return f"{self.station_id} · {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class UpkeepCheck(CopiesScope):
+    """The keeper's weekly check of a station (每周巡检): each item passed or failed, with a note.
+
+    One per station and ISO week. A failed check, or a week with none (found by the weekly
+    task), becomes a work item in the zone workers' inbox (stations.upkeep).
+    """
+
+    scope_parent = "station"
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="upkeep_checks", verbose_name=_("station"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    # The Monday of the week checked, set from checked_at by clean().
+    week = models.DateField(_("week of"), blank=True, editable=False)
+    failed = ArrayField(
+        models.CharField(max_length=16, choices=UpkeepItem.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("failed items"),
+    )
+    first_aid_expires = models.DateField(_("first-aid kit expires on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, verbose_name=_("checked by")
+    )
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
+
+    # Keepers record their own station's checks; zone workers and staff read them.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        station="station_id",
+        extra={Role.STATION_KEEPER: frozenset({Action.VIEW, Action.ADD})},
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("upkeep check")
+        verbose_name_plural = _("upkeep checks")
+        constraints = [models.UniqueConstraint(fields=["station", "week"], name="stations_upkeep_once_a_week")]
+        indexes = [path_index("stations_upkeep_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.station} · {self.week}"
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    @property
+    def failed_labels(self) -> list[str]:
+        return [str(UpkeepItem(item).label) for item in self.failed if item in UpkeepItem.values]
+
+    def clean(self) -> None:
+        if self.checked_at and self.checked_at > timezone.now() + datetime.timedelta(minutes=10):
+            raise ValidationError({"checked_at": _("A check cannot be in the future.")})
+        day = timezone.localtime(self.checked_at).date()
+        self.week = day - datetime.timedelta(days=day.weekday())
+        expires = self.first_aid_expires
+        expired = expires and self.checked_at and expires < timezone.localtime(self.checked_at).date()
+        if expired and UpkeepItem.FIRST_AID not in self.failed:
+            self.failed = [*self.failed, UpkeepItem.FIRST_AID]  # an expired kit fails, ticked or not
+        if self.note.strip() == "" and self.failed:
+            raise ValidationError({"note": _("Say what is wrong, so that it can be put right.")})

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
 from ..choices import Amenity, Occupation, Weekday
-from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, StationPhoto
+from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, StationPhoto, UpkeepCheck
 
 
 class StationSerializer(ValidatedModelSerializer):
@@ -101,3 +101,33 @@ class UsageSerializer(serializers.Serializer):
     by_hour = HourCountSerializer(many=True)
     by_weekday = WeekdayCountSerializer(many=True)
     by_occupation = OccupationCountSerializer(many=True)
+
+
+class UpkeepCheckSerializer(ValidatedModelSerializer):
+    station_name = serializers.CharField(source="station.name", read_only=True)
+    passed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = UpkeepCheck
+        fields = [
+            "id",
+            "station",
+            "station_name",
+            "zone",
+            "week",
+            "failed",
+            "passed",
+            "first_aid_expires",
+            "note",
+            "checked_by",
+            "checked_at",
+        ]
+        read_only_fields = ["zone", "week", "checked_by"]
+
+    def validate(self, attrs: dict) -> dict:
+        request = self.context.get("request")
+        if request is not None:
+            attrs["checked_by"] = request.user  # for the model's own checks; the action sets it again
+        attrs = super().validate(attrs)
+        attrs.pop("checked_by", None)
+        return attrs

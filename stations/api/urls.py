@@ -5,5 +5,6 @@ from . import views
 router = SimpleRouter()
 router.register("stations", views.StationViewSet)
 router.register("station-keepers", views.StationKeeperViewSet)
+router.register("upkeep-checks", views.UpkeepCheckViewSet)
 
 urlpatterns = router.urls

@@ -14,14 +14,16 @@ from unionhub.core.api.viewsets import ScopedModelViewSet
 from unionhub.core.choices import Action
 
 from ..actions import do_add_station_photo, do_bind_station_keeper, do_save_station, do_set_opening_hours, process_photo
-from ..filtersets import StationFilterSet, StationKeeperFilterSet
-from ..models import OpeningException, OpeningPeriod, Station, StationKeeper
+from ..filtersets import StationFilterSet, StationKeeperFilterSet, UpkeepCheckFilterSet
+from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, UpkeepCheck
+from ..upkeep import do_record_upkeep_check
 from ..usage import DEFAULT_DAYS, usage_summary
 from .serializers import (
     OpeningHoursSerializer,
     StationKeeperSerializer,
     StationPhotoSerializer,
     StationSerializer,
+    UpkeepCheckSerializer,
     UsageSerializer,
 )
 
@@ -102,3 +104,15 @@ class StationKeeperViewSet(ScopedModelViewSet):
     serializer_class = StationKeeperSerializer
     filterset_class = StationKeeperFilterSet
     save_action = staticmethod(do_bind_station_keeper)
+
+
+class UpkeepCheckViewSet(ScopedModelViewSet):
+    """Weekly upkeep checks: keepers record them (one per station and week); a failed one raises work for the zone."""
+
+    queryset = UpkeepCheck.objects.select_related("station").only(
+        *[f.attname for f in UpkeepCheck._meta.concrete_fields], "station__name"
+    )
+    serializer_class = UpkeepCheckSerializer
+    filterset_class = UpkeepCheckFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    save_action = staticmethod(do_record_upkeep_check)

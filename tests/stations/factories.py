@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from stations.actions import device_hash, sync_week
 from stations.choices import Occupation, PartnerKind, ServiceKind
-from stations.models import CheckIn, OpeningException, OpeningPeriod, StationPartner, StationService
+from stations.models import CheckIn, OpeningException, OpeningPeriod, StationPartner, StationService, UpkeepCheck
 from tests.factories import StationFactory
 
 _devices = itertools.count(1)
@@ -73,3 +73,18 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     occupation = Occupation.RIDER
     is_member = True
     device_hash = factory.LazyFunction(lambda: device_hash(f"test-device-{next(_devices)}"))
+
+
+class UpkeepCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UpkeepCheck
+
+    station = factory.SubFactory(StationFactory)
+    checked_by = factory.SubFactory("tests.factories.UserFactory")
+    checked_at = factory.LazyFunction(timezone.now)
+    week = factory.LazyAttribute(
+        lambda check: (
+            timezone.localtime(check.checked_at).date()
+            - datetime.timedelta(days=timezone.localtime(check.checked_at).weekday())
+        )
+    )
