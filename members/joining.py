@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -23,7 +24,7 @@ from zones.models import GrassrootsUnion, Zone
 from .choices import JoinChannel
 
 SALT = "members.join"
-TARGETS: dict[str, type] = {
+TARGETS: dict[str, type[models.Model]] = {
     JoinChannel.UNION: GrassrootsUnion,
     JoinChannel.ZONE: Zone,
     JoinChannel.STATION: Station,
@@ -66,7 +67,7 @@ def resolve(token: str) -> JoinTarget | None:
     except (signing.BadSignature, ValueError, TypeError):
         return None
     model = TARGETS.get(channel)
-    target = model.objects.filter(pk=pk).first() if model else None
+    target = model._default_manager.filter(pk=pk).first() if model else None
     if target is None:
         return None
     if isinstance(target, GrassrootsUnion):
@@ -75,4 +76,5 @@ def resolve(token: str) -> JoinTarget | None:
         return JoinTarget(channel, target.federation, None, target, "")
     if isinstance(target, Station):
         return JoinTarget(channel, target.federation, None, target.zone, "")
+    assert isinstance(target, Federation)
     return JoinTarget(channel, target, None, None, event)

@@ -21,9 +21,11 @@ from .actions import (
     do_save_station,
     do_save_station_part,
 )
+from .choices import Moderation
 from .forms import StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
 from .models import (
     CheckIn,
+    HelpRequest,
     OpeningException,
     OpeningPeriod,
     Station,
@@ -31,10 +33,12 @@ from .models import (
     StationPartner,
     StationPhoto,
     StationService,
+    Suggestion,
     UpkeepCheck,
 )
 from .poster import poster_context
 from .usage import usage_summary
+from .voice import do_moderate_suggestion
 
 
 class StationKeeperInline(admin.TabularInline):
@@ -205,3 +209,67 @@ class UpkeepCheckAdmin(ScopedAdmin):
     @admin.display(description=_("failed items"))
     def failed_items(self, check: UpkeepCheck) -> str:
         return "、".join(check.failed_labels)
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ScopedAdmin):
+    """The stations' suggestion books and wish walls: publish or hide each one, and answer it."""
+
+    save_action = staticmethod(do_moderate_suggestion)
+    list_display = ["created_at", "station", "kind", "short_text", "moderation", "answered_at"]
+    list_filter = ["moderation", "kind"]
+    list_select_related = ["station"]
+    search_fields = ["text", "station__name"]
+    fields = ["station", "kind", "text", "occupation", "created_at", "moderation", "answer", "answered_by"]
+    readonly_fields = ["station", "kind", "text", "occupation", "created_at", "answered_by"]
+    actions = ["publish", "hide"]
+    ordering = ["moderation", "-created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("station__position")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # left by workers on the station's QR page
+
+    @admin.display(description=_("text"))
+    def short_text(self, suggestion: Suggestion) -> str:
+        return suggestion.text[:60]
+
+    def _moderate(self, request: HttpRequest, queryset: Any, moderation: str) -> None:
+        changed = 0
+        for suggestion in queryset.restrict(request.user, Action.CHANGE):
+            suggestion.moderation = moderation
+            do_moderate_suggestion(suggestion, actor=request.user)
+            changed += 1
+        self.message_user(request, _("{count} suggestions or wishes updated.").format(count=changed))
+
+    @admin.action(description=_("Show the selected ones on their station's page"))
+    def publish(self, request: HttpRequest, queryset: Any) -> None:
+        self._moderate(request, queryset, Moderation.PUBLISHED)
+
+    @admin.action(description=_("Hide the selected ones"))
+    def hide(self, request: HttpRequest, queryset: Any) -> None:
+        self._moderate(request, queryset, Moderation.HIDDEN)
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(ScopedAdmin):
+    """Requests for help from the stations' QR pages, until the grievance loop takes them up."""
+
+    list_display = ["created_at", "station", "zone", "topic", "masked_phone", "status"]
+    list_filter = ["status", "topic"]
+    list_select_related = ["station", "zone"]
+    search_fields = ["description", "station__name"]
+    fields = ["station", "topic", "description", "name", "masked_phone", "created_at", "status"]
+    readonly_fields = ["station", "topic", "description", "name", "masked_phone", "created_at"]
+    ordering = ["status", "-created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("station__position", "zone__boundary")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, request_: HelpRequest) -> str:
+        return request_.masked_phone or "—"

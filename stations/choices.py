@@ -79,3 +79,30 @@ class UpkeepItem(models.TextChoices):
     MICROWAVE = "microwave", _("Microwave and charging points work")
     ACCESS = "access", _("Door and 24-hour access work")
     CLEAN = "clean", _("Clean and tidy")
+
+
+class SuggestionKind(models.TextChoices):
+    SUGGESTION = "suggestion", _("Suggestion")  # 民意建议本
+    WISH = "wish", _("Wish")  # 心愿墙
+
+
+class Moderation(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    PUBLISHED = "published", _("Shown on the station page")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class HelpTopic(models.TextChoices):
+    """What a worker asks for help with ("I need help" on the station's QR page)."""
+
+    WAGES = "wages", _("Unpaid wages")
+    INJURY = "injury", _("Injury at work")
+    DISPUTE = "dispute", _("Dispute with the employer or platform")
+    SAFETY = "safety", _("Danger at work")
+    HARDSHIP = "hardship", _("Hardship in daily life")
+    OTHER = "other", _("Something else")
+
+
+class HelpStatus(models.TextChoices):
+    NEW = "new", _("New")
+    TAKEN_UP = "taken_up", _("Taken up")

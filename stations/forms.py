@@ -9,10 +9,12 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core.validators import validate_phone
+
 from .actions import process_photo
 from .choices import Amenity, Occupation, Weekday
 from .hours import Span, check_no_overlap
-from .models import Station, StationPhoto, StationService
+from .models import HelpRequest, Station, StationPhoto, StationService, Suggestion
 
 
 class StationForm(forms.ModelForm):
@@ -82,3 +84,32 @@ class CheckInForm(forms.Form):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
+
+
+class SuggestionForm(forms.ModelForm):
+    """A suggestion or a wish on the station's QR page: anonymous, the occupation at most."""
+
+    class Meta:
+        model = Suggestion
+        fields = ["kind", "text", "occupation"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "text": forms.Textarea(attrs={"rows": 3, "maxlength": Suggestion.MAX_LENGTH}),
+        }
+
+
+class HelpRequestForm(forms.ModelForm):
+    """ "I need help": what about and what happened; a name and a phone only if the worker wants a call back."""
+
+    phone = forms.CharField(
+        label=_("mobile phone (optional, for a call back)"),
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+    )
+
+    class Meta:
+        model = HelpRequest
+        fields = ["topic", "description", "name"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}

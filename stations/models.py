@@ -20,17 +20,22 @@ from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import Action, NodeKind, Role
 from unionhub.core.geo import check_inside
-from unionhub.core.models import CopiesScope, Federation, path_index, validate_role_for
+from unionhub.core.models import CopiesScope, Federation, ProtectedPhone, path_index, validate_role_for
+from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import Zone
 
 from .choices import (
     Amenity,
+    HelpStatus,
+    HelpTopic,
+    Moderation,
     Occupation,
     PartnerKind,
     ServiceKind,
     StationKind,
     StationStatus,
+    SuggestionKind,
     UpkeepItem,
     Weekday,
 )
@@ -457,3 +462,93 @@ class UpkeepCheck(CopiesScope):
             self.failed = [*self.failed, UpkeepItem.FIRST_AID]  # an expired kit fails, ticked or not
         if self.note.strip() == "" and self.failed:
             raise ValidationError({"note": _("Say what is wrong, so that it can be put right.")})
+
+
+class Suggestion(CopiesScope):
+    """A suggestion (民意建议本) or a wish (心愿墙) left on a station's QR page.
+
+    Shown on the station's public page only once staff or the keeper publish it, with their
+    answer. Anonymous: the worker's occupation at most.
+    """
+
+    scope_parent = "station"
+    MAX_LENGTH = 500
+
+    station = models.ForeignKey(Station, models.CASCADE, related_name="suggestions", verbose_name=_("station"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    kind = models.CharField(_("kind"), max_length=16, choices=SuggestionKind.choices)
+    text = models.TextField(_("text"), max_length=MAX_LENGTH)
+    occupation = models.CharField(_("occupation"), max_length=16, choices=Occupation.choices, blank=True)
+    moderation = models.CharField(
+        _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("answered by"),
+    )  # fmt: skip
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("left at"), auto_now_add=True)
+
+    # The keeper moderates and answers their own station's book.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        station="station_id",
+        extra={Role.STATION_KEEPER: frozenset({Action.VIEW, Action.CHANGE})},
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("suggestion or wish")
+        verbose_name_plural = _("suggestions and wishes")
+        indexes = [
+            path_index("stations_suggestion_fedpath", "id"),
+            models.Index(fields=["station", "moderation", "-created_at"], name="stations_suggestion_page"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def clean(self) -> None:
+        self.text = mask_id_numbers(" ".join(self.text.split()))
+        if not self.text:
+            raise ValidationError({"text": _("Write your suggestion or wish.")})
+
+
+class HelpRequest(CopiesScope, ProtectedPhone):
+    """ "I need help", asked on a station's QR page: kept for the grievance loop to take up.
+
+    The phone, when given, is protected like a member's (encrypted, keyed hash, last four
+    digits). Zone workers and staff see the request; the station's keeper does not.
+    """
+
+    scope_parent = "station"
+
+    station = models.ForeignKey(Station, models.PROTECT, related_name="help_requests", verbose_name=_("station"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    topic = models.CharField(_("what about"), max_length=16, choices=HelpTopic.choices)
+    description = models.TextField(_("what happened"), max_length=2000)
+    name = models.CharField(_("name (optional)"), max_length=50, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=HelpStatus.choices, default=HelpStatus.NEW)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path", "phone_encrypted", "phone_hash"])
+
+    class Meta:
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        indexes = [path_index("stations_helprequest_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()} · {self.station}"
+
+    def clean(self) -> None:
+        self.description = mask_id_numbers(self.description.strip())
+        if not self.description:
+            raise ValidationError({"description": _("Say what happened, so that someone can help.")})

@@ -36,11 +36,12 @@ from unionhub.core.geo import check_inside, gcj02_to_wgs84
 from unionhub.core.throttles import PublicRateThrottle, limit_public_posts
 
 from .actions import do_check_in
-from .choices import Amenity, StationStatus, Weekday
+from .choices import Amenity, Moderation, StationStatus, Weekday
 from .finder import DETOUR_FACTOR, MAX_RESULTS, Found, navigation_links, nearest
-from .forms import CheckInForm
+from .forms import CheckInForm, HelpRequestForm, SuggestionForm
 from .hours import LocalMoment, open_at, periods_of_day
-from .models import CheckIn, OpeningException, Station, StationPhoto
+from .models import CheckIn, HelpRequest, OpeningException, Station, StationPhoto, Suggestion
+from .voice import do_ask_for_help, do_leave_suggestion
 
 DEVICE_COOKIE = "unionhub_device"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
@@ -194,7 +195,14 @@ def station_page(request: HttpRequest, code: str) -> HttpResponse:
     return _render_station(request, _public_station(code), CheckInForm())
 
 
-def _render_station(request: HttpRequest, station: Station, form: CheckInForm, status: int = 200) -> HttpResponse:
+def _render_station(
+    request: HttpRequest,
+    station: Station,
+    form: CheckInForm,
+    status: int = 200,
+    suggestion_form: SuggestionForm | None = None,
+    help_form: HelpRequestForm | None = None,
+) -> HttpResponse:
     moment = LocalMoment.of()
     periods = list(station.periods.all())
     coming = list(
@@ -221,8 +229,40 @@ def _render_station(request: HttpRequest, station: Station, form: CheckInForm, s
         "counted": checked == "counted",
         "already": checked == "already",
         "counts_for": int(CheckIn.COUNTS_FOR.total_seconds() // 60),
+        "suggestions": station.suggestions.filter(moderation=Moderation.PUBLISHED).order_by("-created_at")[:20],
+        "suggestion_form": suggestion_form or SuggestionForm(),
+        "help_form": help_form or HelpRequestForm(),
+        "left": request.GET.get("left"),
     }
     return render(request, "stations/station.html", context, status=status)
+
+
+@require_POST
+@limit_public_posts
+def leave_suggestion(request: HttpRequest, code: str) -> HttpResponse:
+    """A suggestion or wish for the station's book; it shows once the keeper or staff publish it."""
+    station = _public_station(code)
+    form = SuggestionForm(request.POST, instance=Suggestion(station=station))
+    if not form.is_valid():
+        return _render_station(request, station, CheckInForm(), status=400, suggestion_form=form)
+    do_leave_suggestion(form.instance)
+    return redirect(reverse("stations:station", args=[code]) + "?left=suggestion#book")
+
+
+@require_POST
+@limit_public_posts
+def ask_for_help(request: HttpRequest, code: str) -> HttpResponse:
+    """ "I need help": kept for the grievance loop and raised at once for the zone's workers."""
+    station = _public_station(code)
+    form = HelpRequestForm(request.POST, instance=HelpRequest(station=station))
+    if not form.is_valid():
+        return _render_station(request, station, CheckInForm(), status=400, help_form=form)
+    try:
+        do_ask_for_help(form.instance, phone=form.cleaned_data["phone"])
+    except ValidationError as refused:
+        form.add_error(None, refused.messages)
+        return _render_station(request, station, CheckInForm(), status=400, help_form=form)
+    return redirect(reverse("stations:station", args=[code]) + "?left=help#help")
 
 
 @require_POST

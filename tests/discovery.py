@@ -45,7 +45,7 @@ def api_endpoints() -> list[Endpoint]:
         if not issubclass(cls, ScopedModelViewSet | ScopedReadOnlyViewSet):
             raise AssertionError(f"{cls.__name__} does not derive from a scoped base viewset")
         methods = frozenset(m.upper() for m in actions if m in cls.http_method_names)
-        found.append(Endpoint(pattern.name, cls, "pk" in str(pattern.pattern), methods))
+        found.append(Endpoint(pattern.name, cls, "<pk>" in str(pattern.pattern), methods))
     return found
 
 

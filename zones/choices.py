@@ -88,5 +88,6 @@ class WorkKind(models.TextChoices):
 
     STATION_CHECK = "station_check", _("Station upkeep")
     JOIN_APPLICATION = "join_application", _("Join application")
+    HELP_REQUEST = "help_request", _("Help request")
     GRIEVANCE = "grievance", _("Grievance")
     OTHER = "other", _("Other")

@@ -60,7 +60,7 @@ class InboxItem:
 
     @property
     def state_label(self) -> str:
-        return WorkState(self.state).label
+        return str(WorkState(self.state).label)
 
     @property
     def overdue(self) -> bool:

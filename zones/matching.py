@@ -20,7 +20,7 @@ from .models import DemandMatch, Finding, ServiceResource
 SUGGESTIONS = 5
 
 
-def suggest_resources(finding: Finding, user: User, limit: int = SUGGESTIONS) -> QuerySet[ServiceResource]:
+def suggest_resources(finding: Finding, user: User, limit: int = SUGGESTIONS) -> QuerySet:
     """The resources that could meet ``finding``, nearest first, leaving out those already matched to it."""
     matched = DemandMatch.objects.filter(finding=finding).exclude(status=MatchStatus.WITHDRAWN).values("resource")
     resources = (

@@ -4,7 +4,16 @@ from rest_framework import serializers
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
 from ..choices import Amenity, Occupation, Weekday
-from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, StationPhoto, UpkeepCheck
+from ..models import (
+    HelpRequest,
+    OpeningException,
+    OpeningPeriod,
+    Station,
+    StationKeeper,
+    StationPhoto,
+    Suggestion,
+    UpkeepCheck,
+)
 
 
 class StationSerializer(ValidatedModelSerializer):
@@ -131,3 +140,32 @@ class UpkeepCheckSerializer(ValidatedModelSerializer):
         attrs = super().validate(attrs)
         attrs.pop("checked_by", None)
         return attrs
+
+
+class SuggestionSerializer(ValidatedModelSerializer):
+    """A suggestion or wish; staff and the keeper change only its moderation and answer."""
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "station",
+            "kind",
+            "text",
+            "occupation",
+            "moderation",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "created_at",
+        ]
+        read_only_fields = ["station", "kind", "text", "occupation", "answered_by", "answered_at", "created_at"]
+
+
+class HelpRequestSerializer(serializers.ModelSerializer):
+    masked_phone = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = HelpRequest
+        fields = ["id", "station", "zone", "topic", "description", "name", "masked_phone", "status", "created_at"]
+        read_only_fields = fields

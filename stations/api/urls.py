@@ -6,5 +6,7 @@ router = SimpleRouter()
 router.register("stations", views.StationViewSet)
 router.register("station-keepers", views.StationKeeperViewSet)
 router.register("upkeep-checks", views.UpkeepCheckViewSet)
+router.register("suggestions", views.SuggestionViewSet)
+router.register("help-requests", views.HelpRequestViewSet)
 
 urlpatterns = router.urls

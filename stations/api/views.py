@@ -10,19 +10,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
-from unionhub.core.api.viewsets import ScopedModelViewSet
+from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
 
 from ..actions import do_add_station_photo, do_bind_station_keeper, do_save_station, do_set_opening_hours, process_photo
 from ..filtersets import StationFilterSet, StationKeeperFilterSet, UpkeepCheckFilterSet
-from ..models import OpeningException, OpeningPeriod, Station, StationKeeper, UpkeepCheck
+from ..models import HelpRequest, OpeningException, OpeningPeriod, Station, StationKeeper, Suggestion, UpkeepCheck
 from ..upkeep import do_record_upkeep_check
 from ..usage import DEFAULT_DAYS, usage_summary
+from ..voice import do_moderate_suggestion
 from .serializers import (
+    HelpRequestSerializer,
     OpeningHoursSerializer,
     StationKeeperSerializer,
     StationPhotoSerializer,
     StationSerializer,
+    SuggestionSerializer,
     UpkeepCheckSerializer,
     UsageSerializer,
 )
@@ -116,3 +119,21 @@ class UpkeepCheckViewSet(ScopedModelViewSet):
     filterset_class = UpkeepCheckFilterSet
     http_method_names = ["get", "post", "head", "options"]
     save_action = staticmethod(do_record_upkeep_check)
+
+
+class SuggestionViewSet(ScopedModelViewSet):
+    """Suggestion books and wish walls: publish or hide (``moderation``) and ``answer``."""
+
+    queryset = Suggestion.objects.all()
+    serializer_class = SuggestionSerializer
+    filterset_fields = ["station", "zone", "kind", "moderation"]
+    http_method_names = ["get", "patch", "head", "options"]
+    save_action = staticmethod(do_moderate_suggestion)
+
+
+class HelpRequestViewSet(ScopedReadOnlyViewSet):
+    """ "I need help" from the stations' QR pages (phones masked), for the grievance loop to take up."""
+
+    queryset = HelpRequest.objects.all()
+    serializer_class = HelpRequestSerializer
+    filterset_fields = ["station", "zone", "topic", "status"]
