@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import venue_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("me/sign-out/", views.sign_out, name="sign-out"),
     path("card/v/<str:token>/", views.verify_card, name="verify-card"),
     path("join/<str:token>/", views.join, name="join"),
+    path("venues/", venue_views.venues, name="venues"),
+    path("venues/<int:pk>/", venue_views.venue, name="venue"),
+    path("me/bookings/", venue_views.bookings, name="bookings"),
+    path("me/bookings/<int:pk>/", venue_views.change_booking, name="booking"),
 ]

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -44,7 +44,7 @@ PURPOSE = "sign-in"
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number (a code is texted); step 2: the code (the member session opens)."""
     if signed_in_phone(request):
-        return redirect("members:card")
+        return redirect(_safe_next(request) or "members:card")
     error, code_sent = "", bool(request.session.get(PENDING_KEY))
     if request.method == "POST" and "phone" in request.POST:
         phone = request.POST["phone"].strip()
@@ -62,12 +62,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if pending and pending != "none" and check_code(pending, request.POST["code"], purpose=PURPOSE):
             request.session.pop(PENDING_KEY, None)
             sign_in_member(request, pending)
-            return redirect("members:card")
+            return redirect(_safe_next(request) or "members:card")
         error = _("The code is wrong or has expired. Ask for a new one if needed.")
     elif request.GET.get("again"):
         request.session.pop(PENDING_KEY, None)
         code_sent = False
     return render(request, "members/sign_in.html", {"code_sent": code_sent, "error": error})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after signing in (a page of this site only), kept in the forms' action address."""
+    wanted = request.GET.get("next", "")
+    return wanted if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}) else ""
 
 
 def _is_member(phone: str) -> bool:

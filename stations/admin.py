@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
-from unionhub.core.scoping import get_scoped_or_404
+from unionhub.core.scoping import ensure_in_scope, get_scoped_or_404
 
 from .actions import (
     do_add_station_photo,
@@ -24,6 +25,7 @@ from .actions import (
 from .choices import Moderation
 from .forms import StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
 from .models import (
+    Booking,
     CheckIn,
     HelpRequest,
     OpeningException,
@@ -35,9 +37,12 @@ from .models import (
     StationService,
     Suggestion,
     UpkeepCheck,
+    Venue,
+    VenueClosure,
 )
 from .poster import poster_context
 from .usage import usage_summary
+from .venues import do_save_venue, usage_rate
 from .voice import do_moderate_suggestion
 
 
@@ -273,3 +278,64 @@ class HelpRequestAdmin(ScopedAdmin):
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, request_: HelpRequest) -> str:
         return request_.masked_phone or "—"
+
+
+class VenueClosureInline(admin.TabularInline):
+    model = VenueClosure
+    extra = 0
+    fields = ["during", "reason"]
+
+
+@admin.register(Venue)
+class VenueAdmin(ScopedAdmin):
+    """Shared venues (共享职工之家): the slots members book, closed periods, who may book, and use."""
+
+    save_action = staticmethod(do_save_venue)
+    list_display = ["name", "kind", "provider", "zone", "opens", "closes", "slot_minutes", "active"]
+    list_filter = ["kind", "active"]
+    list_select_related = ["zone"]
+    search_fields = ["name", "provider", "address"]
+    autocomplete_fields = ["federation", "zone", "station", "eligible_unions"]
+    inlines = [VenueClosureInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("zone__boundary")
+
+    readonly_fields = ["use"]
+
+    @admin.display(description=_("use in the last 30 days"))
+    def use(self, venue: Venue) -> str:
+        if not venue.pk:
+            return "—"
+        rate = usage_rate(venue)
+        return _("{booked} of the slots booked, {checked_in} of the bookings checked in.").format(
+            booked=f"{rate['booked']:.0%}", checked_in=f"{rate['checked_in']:.0%}"
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Closures are part of the venue: saved under the venue's own scope check.
+        with transaction.atomic():
+            ensure_in_scope(form.instance, request.user, Action.CHANGE)
+            formset.save()
+
+
+@admin.register(Booking)
+class BookingAdmin(ScopedAdmin):
+    """Bookings of the shared venues; members make, cancel and check in theirs on the phone."""
+
+    list_display = ["during", "venue", "booker_label", "union", "status", "checked_in_at"]
+    list_filter = ["status"]
+    list_select_related = ["venue", "union"]
+    search_fields = ["venue__name", "booker_label"]
+    readonly_fields = ["venue", "during", "booker_label", "union", "status", "created_at", "checked_in_at"]
+    fields = readonly_fields
+    ordering = ["-during"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("venue__position", "union__location")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

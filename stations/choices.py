@@ -106,3 +106,20 @@ class HelpTopic(models.TextChoices):
 class HelpStatus(models.TextChoices):
     NEW = "new", _("New")
     TAKEN_UP = "taken_up", _("Taken up")
+
+
+class VenueKind(models.TextChoices):
+    """Shared facilities of the workers' homes (共享职工之家)."""
+
+    BASKETBALL = "basketball", _("Basketball court")
+    BADMINTON = "badminton", _("Badminton hall")
+    GYM = "gym", _("Gym")
+    MEETING_ROOM = "meeting_room", _("Meeting room")
+    LIBRARY = "library", _("Library")
+    OTHER = "other", _("Other facility")
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    CANCELLED = "cancelled", _("Cancelled")

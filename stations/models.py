@@ -11,6 +11,7 @@ from django.contrib.gis.db import models as gis
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -27,6 +28,7 @@ from zones.models import Zone
 
 from .choices import (
     Amenity,
+    BookingStatus,
     HelpStatus,
     HelpTopic,
     Moderation,
@@ -37,6 +39,7 @@ from .choices import (
     StationStatus,
     SuggestionKind,
     UpkeepItem,
+    VenueKind,
     Weekday,
 )
 
@@ -552,3 +555,123 @@ class HelpRequest(CopiesScope, ProtectedPhone):
         self.description = mask_id_numbers(self.description.strip())
         if not self.description:
             raise ValidationError({"description": _("Say what happened, so that someone can help.")})
+
+
+class Venue(CopiesScope):
+    """A shared facility (共享职工之家) that members book by the slot: a court, a hall, a gym, a meeting room.
+
+    Open every day from ``opens`` to ``closes`` in slots of ``slot_minutes``; closed periods
+    (VenueClosure) take slots away. Members of the eligible unions book (all members in the
+    venue's federation when none is listed); no two live bookings overlap (Booking's
+    exclusion constraint).
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=VenueKind.choices)
+    provider = models.CharField(_("provided by"), max_length=150)
+    station = models.ForeignKey(
+        Station, models.SET_NULL, null=True, blank=True, related_name="venues", verbose_name=_("station")
+    )
+    federation = models.ForeignKey(Federation, models.PROTECT, related_name="venues", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.PROTECT, null=True, blank=True, related_name="venues", verbose_name=_("zone"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    position = gis.PointField(_("position"), srid=4326, geography=True)
+    capacity = models.PositiveIntegerField(_("capacity"), default=10, help_text=_("People per booking."))
+    opens = models.TimeField(_("opens"), default=datetime.time(9))
+    closes = models.TimeField(_("closes"), default=datetime.time(21))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=60, validators=[MinValueValidator(15), MaxValueValidator(240)]
+    )
+    days_ahead = models.PositiveSmallIntegerField(
+        _("bookable days ahead"), default=14, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    eligible_unions = models.ManyToManyField(
+        "zones.GrassrootsUnion",
+        blank=True,
+        related_name="+",
+        verbose_name=_("eligible unions"),
+        help_text=_("Members of these unions may book; none chosen: every member in the federation."),
+    )
+    active = models.BooleanField(_("open for booking"), default=True)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["federation_path"])
+
+    class Meta:
+        verbose_name = _("shared venue")
+        verbose_name_plural = _("shared venues")
+        indexes = [path_index("stations_venue_fedpath", "id")]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="stations_venue_opens_before_closing")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.federation_id:
+            check_inside(self.position, self.federation, "position")
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError({"closes": _("A venue closes after it opens.")})
+
+
+class VenueClosure(models.Model):
+    """A period a venue cannot be booked: a holiday, repairs, a union event of its own."""
+
+    venue = models.ForeignKey(Venue, models.CASCADE, related_name="closures", verbose_name=_("venue"))
+    during = DateTimeRangeField(_("closed during"))
+    reason = models.CharField(_("reason"), max_length=100)
+
+    class Meta:
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+
+    def __str__(self) -> str:
+        return f"{self.venue} · {self.reason}"
+
+
+class Booking(CopiesScope):
+    """A member's booking of one slot of a venue; the database refuses two live bookings that overlap.
+
+    The booker is recorded by their phone's keyed hash and masked name (stations sit below
+    members, and need no more to let the booker cancel and check in).
+    """
+
+    scope_parent = "venue"
+
+    venue = models.ForeignKey(Venue, models.PROTECT, related_name="bookings", verbose_name=_("venue"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    during = DateTimeRangeField(_("slot"))
+    booker_key = models.CharField(_("booker (phone, keyed hash)"), max_length=64, editable=False)
+    booker_label = models.CharField(_("booked by"), max_length=50)
+    union = models.ForeignKey(
+        "zones.GrassrootsUnion", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("union")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            ExclusionConstraint(
+                name="stations_booking_no_double_booking",
+                expressions=[("venue", RangeOperators.EQUAL), ("during", RangeOperators.OVERLAPS)],
+                condition=Q(status__in=[BookingStatus.BOOKED, BookingStatus.CHECKED_IN]),
+                violation_error_message=_("This slot is already booked: choose another one."),
+            )
+        ]
+        indexes = [
+            path_index("stations_booking_fedpath", "id"),
+            models.Index(fields=["booker_key", "status"], name="stations_booking_booker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue} · {self.during.lower:%Y-%m-%d %H:%M}"

@@ -6,11 +6,12 @@ import datetime
 import itertools
 
 import factory
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from stations.actions import device_hash, sync_week
 from stations.choices import Occupation, PartnerKind, ServiceKind
-from stations.models import CheckIn, OpeningException, OpeningPeriod, StationPartner, StationService, UpkeepCheck
+from stations.models import CheckIn, OpeningException, OpeningPeriod, StationPartner, StationService, UpkeepCheck, Venue
 from tests.factories import StationFactory
 
 _devices = itertools.count(1)
@@ -88,3 +89,18 @@ class UpkeepCheckFactory(factory.django.DjangoModelFactory):
             - datetime.timedelta(days=timezone.localtime(check.checked_at).weekday())
         )
     )
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = factory.Sequence(lambda n: f"职工篮球场{n}")
+    kind = "basketball"
+    provider = "甬江机械有限公司"
+    zone = factory.SubFactory("tests.factories.ZoneFactory")
+    federation = factory.SelfAttribute("zone.federation")
+    position = factory.LazyFunction(lambda: Point(121.43, 29.33, srid=4326))
+    opens = datetime.time(9)
+    closes = datetime.time(21)
+    slot_minutes = 60

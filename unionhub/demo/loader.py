@@ -32,8 +32,18 @@ from stations.actions import (
     do_save_station_part,
     do_set_opening_hours,
 )
-from stations.choices import Occupation
-from stations.models import CheckIn, OpeningPeriod, Station, StationKeeper, StationPartner, StationService
+from stations.choices import Occupation, VenueKind
+from stations.models import (
+    Booking,
+    CheckIn,
+    OpeningPeriod,
+    Station,
+    StationKeeper,
+    StationPartner,
+    StationService,
+    Venue,
+)
+from stations.venues import do_save_venue
 from unionhub.core.actions import do_assign_role, do_save_federation, do_save_user
 from unionhub.core.choices import ZONE_ROLES, Role
 from unionhub.core.models import AccessLog, Federation, RoleAssignment, User
@@ -148,6 +158,7 @@ class Loader:
                 self.load_members(admin)
             self.load_roles(admin)
             self.load_check_ins()
+            self.load_venues(admin)
             self.load_service_resources(admin)
             self.load_zone_work()
         return self.created
@@ -342,6 +353,33 @@ class Loader:
             )
             self.created[str(CheckIn._meta.verbose_name_plural)] += counted
 
+    def load_venues(self, admin: User) -> None:
+        """Each zone's first union shares a basketball court with the zone's members (共享职工之家)."""
+        existing = set(Venue.objects.filter(federation__in=self.federations.values()).values_list("name", flat=True))
+        firsts: dict[str, Any] = {}
+        for spec in self.plan.unions:
+            if spec.zone and spec.zone not in firsts:
+                firsts[spec.zone] = spec
+        for spec in firsts.values():
+            provider = spec.name.removesuffix("工会委员会").removesuffix("联合工会")
+            name = f"{provider}职工篮球场"
+            if name in existing:
+                continue
+            lon, lat = spec.location
+            venue = Venue(
+                name=name,
+                kind=VenueKind.BASKETBALL,
+                provider=provider,
+                federation=self.federations[spec.federation],
+                address=spec.address,
+                position=point((lon - 0.0006, lat + 0.0004)),
+                capacity=20,
+                opens=datetime.time(17),
+                closes=datetime.time(21),
+                slot_minutes=60,
+            )
+            self._write(do_save_venue, venue, admin)
+
     def load_members(self, admin: User) -> None:
         pairs = self.plan.members()
         hashes = {spec.id_number: Member.id_number_lookup(spec.id_number) for _union, spec in pairs}
@@ -520,6 +558,9 @@ def wipe(plan: Plan | None = None) -> Counter[str]:
             delete(Member.objects.filter(marked(Member, id_number_hash__in=hashes) | Q(union__in=unions)))
             delete(Enterprise.objects.filter(pk__in=created_by_demo(Enterprise)))
             delete(CheckIn.objects.filter(station__in=stations))
+            venues = Venue.objects.filter(pk__in=created_by_demo(Venue))
+            delete(Booking.objects.filter(venue__in=venues))
+            delete(venues)
             delete(stations)
             delete(unions)
             delete(AccessLog.objects.filter(user__in=users))
