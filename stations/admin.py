@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
+from unionhub.core.models import Federation
 from unionhub.core.scoping import ensure_in_scope, get_scoped_or_404
 
 from .actions import (
@@ -22,11 +24,12 @@ from .actions import (
     do_save_station,
     do_save_station_part,
 )
-from .choices import Moderation
+from .choices import HeatLayer, Moderation
 from .forms import StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
 from .models import (
     Booking,
     CheckIn,
+    HeatCell,
     HelpRequest,
     OpeningException,
     OpeningPeriod,
@@ -339,3 +342,36 @@ class BookingAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(HeatCell)
+class HeatMapAdmin(ScopedAdmin):
+    """The heat map on a map (hexagons of people, per node and layer), instead of a list of cells."""
+
+    change_list_template = "admin/stations/heat_map.html"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        nodes = Federation.objects.restrict(request.user, Action.VIEW).only("id", "name", "depth").order_by("path")
+        cells = HeatCell.objects.restrict(request.user, Action.VIEW)
+        latest = cells.only("computed_at").order_by("-computed_at").first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Heat map of outdoor workers"),
+            "opts": self.model._meta,
+            "nodes": nodes[:300],
+            "layers": HeatLayer.choices,
+            "map_config": {
+                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
+                "geojson": reverse("heatcell-geojson"),
+                "people": str(_("{weight} people")),
+            },
+            "computed_at": latest.computed_at if latest else None,
+        }
+        return render(request, self.change_list_template, context)

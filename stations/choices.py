@@ -123,3 +123,10 @@ class BookingStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class HeatLayer(models.TextChoices):
+    """What the heat map counts: outdoor workers where they work, and where they rest (check-ins)."""
+
+    WORKPLACES = "workplaces", _("Workplaces (union members)")
+    CHECK_INS = "check_ins", _("Check-ins at stations (30 days)")

@@ -29,6 +29,7 @@ from zones.models import Zone
 from .choices import (
     Amenity,
     BookingStatus,
+    HeatLayer,
     HelpStatus,
     HelpTopic,
     Moderation,
@@ -675,3 +676,34 @@ class Booking(CopiesScope):
 
     def __str__(self) -> str:
         return f"{self.venue} · {self.during.lower:%Y-%m-%d %H:%M}"
+
+
+class HeatCell(models.Model):
+    """One hexagon of the heat map (热力图) of a federation node, precomputed nightly (stations.heat).
+
+    Only hexagons and their totals leave the server, never a union's or a station's own
+    point; hexagons with fewer than HeatCell.MIN_WEIGHT people are not stored at all.
+    """
+
+    MIN_WEIGHT = 5
+
+    federation = models.ForeignKey(Federation, models.CASCADE, related_name="+", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    layer = models.CharField(_("layer"), max_length=16, choices=HeatLayer.choices)
+    cell = gis.PolygonField(_("hexagon"), srid=4326)
+    weight = models.PositiveIntegerField(_("people"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope_spec = ScopeSpec(federation="federation_path")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("heat map cell")
+        verbose_name_plural = _("heat map cells")
+        indexes = [models.Index(fields=["federation", "layer"], name="stations_heatcell_node_layer")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=5), name="stations_heatcell_suppresses_small_cells")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.federation_id} · {self.layer} · {self.weight}"

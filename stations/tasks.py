@@ -11,3 +11,11 @@ def flag_missed_upkeep_checks() -> int:
     from .upkeep import flag_missed_checks
 
     return flag_missed_checks()
+
+
+@shared_task(name="stations.refresh_heat_maps", ignore_result=True, acks_late=True)
+def refresh_heat_maps() -> int:
+    """Nightly: every federation node's heat map, each replaced in one transaction (a rerun gives the same)."""
+    from .heat import refresh_all_heat_maps
+
+    return refresh_all_heat_maps()

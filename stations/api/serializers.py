@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
 
 from unionhub.core.api.serializers import ValidatedModelSerializer
 
 from ..choices import Amenity, Occupation, Weekday
 from ..models import (
+    HeatCell,
     HelpRequest,
     OpeningException,
     OpeningPeriod,
@@ -168,4 +170,13 @@ class HelpRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = HelpRequest
         fields = ["id", "station", "zone", "topic", "description", "name", "masked_phone", "status", "created_at"]
+        read_only_fields = fields
+
+
+class HeatCellSerializer(serializers.ModelSerializer):
+    cell = GeometryField(read_only=True)
+
+    class Meta:
+        model = HeatCell
+        fields = ["id", "federation", "layer", "cell", "weight", "computed_at"]
         read_only_fields = fields

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,16 +11,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
+from unionhub.core.api.geo import feature_collection, geojson_schema
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
 
 from ..actions import do_add_station_photo, do_bind_station_keeper, do_save_station, do_set_opening_hours, process_photo
+from ..choices import HeatLayer
 from ..filtersets import StationFilterSet, StationKeeperFilterSet, UpkeepCheckFilterSet
-from ..models import HelpRequest, OpeningException, OpeningPeriod, Station, StationKeeper, Suggestion, UpkeepCheck
+from ..models import (
+    HeatCell,
+    HelpRequest,
+    OpeningException,
+    OpeningPeriod,
+    Station,
+    StationKeeper,
+    Suggestion,
+    UpkeepCheck,
+)
 from ..upkeep import do_record_upkeep_check
 from ..usage import DEFAULT_DAYS, usage_summary
 from ..voice import do_moderate_suggestion
 from .serializers import (
+    HeatCellSerializer,
     HelpRequestSerializer,
     OpeningHoursSerializer,
     StationKeeperSerializer,
@@ -137,3 +150,25 @@ class HelpRequestViewSet(ScopedReadOnlyViewSet):
     queryset = HelpRequest.objects.all()
     serializer_class = HelpRequestSerializer
     filterset_fields = ["station", "zone", "topic", "status"]
+
+
+class HeatMapQuerySerializer(drf_serializers.Serializer):
+    federation = drf_serializers.IntegerField(help_text="the federation node whose map to show")
+    layer = drf_serializers.ChoiceField(choices=HeatLayer.choices)
+
+
+class HeatMapViewSet(ScopedReadOnlyViewSet):
+    """The heat map's hexagons (people per cell, cells under 5 left out), precomputed nightly."""
+
+    queryset = HeatCell.objects.all()
+    serializer_class = HeatCellSerializer
+    filterset_fields = ["federation", "layer"]
+
+    @geojson_schema({"layer": "string", "weight": "integer"})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def geojson(self, request: Request) -> HttpResponse:
+        """One node's layer as a GeoJSON FeatureCollection of hexagons (``federation`` and ``layer`` required)."""
+        query = HeatMapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cells = HeatCell.objects.restrict(request.user, Action.VIEW).filter(**query.validated_data)
+        return feature_collection(cells, "cell", ["layer", "weight"])
