@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ from .actions import (
     do_save_station_part,
 )
 from .choices import HeatLayer, Moderation
-from .forms import StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
+from .forms import CoverageForm, StationForm, StationPhotoForm, StationServiceForm, WeekFormSet
 from .models import (
     Booking,
     CheckIn,
@@ -148,7 +149,45 @@ class StationAdmin(ScopedAdmin):
 
     def get_urls(self) -> list[Any]:
         poster = self.admin_site.admin_view(self.poster_view)
-        return [path("<int:pk>/poster/", poster, name="stations_station_poster"), *super().get_urls()]
+        coverage = self.admin_site.admin_view(self.coverage_view)
+        return [
+            path("<int:pk>/poster/", poster, name="stations_station_poster"),
+            path("coverage/", coverage, name="stations_station_coverage"),
+            *super().get_urls(),
+        ]
+
+    def coverage_view(self, request: HttpRequest) -> HttpResponse:
+        """The 15-minute service circle: choose a node, foot or e-bike, a day and an hour; the job's result on a map."""
+        from .api.views import start_coverage_job
+
+        nodes = Federation.objects.restrict(request.user, Action.VIEW).only("id", "name").order_by("path")[:300]
+        initial = {"mode": "walk", "hour": 12, "day": timezone.localdate()}
+        form = CoverageForm(request.POST if request.method == "POST" else None, initial=initial)
+        form.fields["federation"].choices = [(node.pk, node.name) for node in nodes]
+        if form.is_valid():
+            job = start_coverage_job(request, form.cleaned_data)  # type: ignore[arg-type]
+            return redirect(f"{reverse('admin:stations_station_coverage')}?job={job.pk}")
+        job_id = request.GET.get("job", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("15-minute service circle"),
+            "opts": self.model._meta,
+            "form": form,
+            "map_config": {
+                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
+                "job": reverse("job-detail", args=[job_id]) if job_id.isdigit() else "",
+                "stations": reverse("station-geojson"),
+                "labels": {
+                    "running": str(_("Working… {percent}%")),
+                    "failed": str(_("The analysis failed: {message}")),
+                    "share": str(_("{covered} of {members} members ({percent}%) work within reach of a station.")),
+                    "cluster": str(_("Uncovered: {unions} unions, {members} members")),
+                    "candidate": str(_("Site {rank}: +{members} members, {percent}% after")),
+                },
+            },
+        }
+        return render(request, "admin/stations/coverage.html", context)
 
     def poster_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """A print-ready A4 poster: the station's name, its hours and the QR code of its public page."""

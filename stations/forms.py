@@ -113,3 +113,15 @@ class HelpRequestForm(forms.ModelForm):
         model = HelpRequest
         fields = ["topic", "description", "name"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+
+
+class CoverageForm(forms.Form):
+    """The 15-minute service circle's question (the federation's choices are the user's nodes)."""
+
+    federation = forms.TypedChoiceField(label=_("federation"), coerce=int)
+    mode = forms.ChoiceField(
+        label=_("within"),
+        choices=[("walk", _("a 15-minute walk (1.2 km)")), ("ride", _("a 15-minute ride (4 km)"))],
+    )
+    day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
+    hour = forms.IntegerField(label=_("hour"), min_value=0, max_value=23)

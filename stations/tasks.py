@@ -19,3 +19,26 @@ def refresh_heat_maps() -> int:
     from .heat import refresh_all_heat_maps
 
     return refresh_all_heat_maps()
+
+
+@shared_task(name="stations.analyse_coverage", ignore_result=True, acks_late=True)
+def analyse_coverage(job_id: int) -> None:
+    """Run one 15-minute service circle analysis as a Job (params: federation, mode, day, hour)."""
+    import datetime
+
+    from unionhub.core.jobs import report_progress, run_job
+    from unionhub.core.models import Federation, Job
+
+    from .coverage import analyse
+
+    def work(job: Job) -> dict:
+        params = job.params
+        return analyse(
+            Federation.objects.get(pk=params["federation"]),
+            mode=params["mode"],
+            day=datetime.date.fromisoformat(params["day"]),
+            hour=int(params["hour"]),
+            progress=lambda done, total, message: report_progress(job, done, total, message),
+        )
+
+    run_job(job_id, work)

@@ -180,3 +180,12 @@ class HeatCellSerializer(serializers.ModelSerializer):
         model = HeatCell
         fields = ["id", "federation", "layer", "cell", "weight", "computed_at"]
         read_only_fields = fields
+
+
+class CoverageRequestSerializer(serializers.Serializer):
+    """What to analyse: a federation node in scope, on foot or by e-bike, on a day at an hour."""
+
+    federation = serializers.IntegerField(label=_("federation"))
+    mode = serializers.ChoiceField(choices=[("walk", _("on foot (1.2 km)")), ("ride", _("by e-bike (4 km)"))])
+    day = serializers.DateField(required=False, label=_("day"))
+    hour = serializers.IntegerField(min_value=0, max_value=23, label=_("hour"))

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,8 +13,12 @@ from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
 from unionhub.core.api.geo import feature_collection, geojson_schema
+from unionhub.core.api.serializers import JobSerializer
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
+from unionhub.core.jobs import start_job
+from unionhub.core.models import Federation, Job
+from unionhub.core.scoping import get_scoped_or_404
 
 from ..actions import do_add_station_photo, do_bind_station_keeper, do_save_station, do_set_opening_hours, process_photo
 from ..choices import HeatLayer
@@ -32,6 +37,7 @@ from ..upkeep import do_record_upkeep_check
 from ..usage import DEFAULT_DAYS, usage_summary
 from ..voice import do_moderate_suggestion
 from .serializers import (
+    CoverageRequestSerializer,
     HeatCellSerializer,
     HelpRequestSerializer,
     OpeningHoursSerializer,
@@ -44,6 +50,18 @@ from .serializers import (
 )
 
 
+def start_coverage_job(request: Request, data: dict[str, Any]) -> Job:
+    """Start a 15-minute service circle analysis of a federation node the user may see."""
+    federation = get_scoped_or_404(Federation, request.user, Action.VIEW, pk=data["federation"])
+    params = {
+        "federation": federation.pk,
+        "mode": data["mode"],
+        "day": (data.get("day") or timezone.localdate()).isoformat(),
+        "hour": data["hour"],
+    }
+    return start_job("station-coverage", "stations.analyse_coverage", actor=request.user, params=params)
+
+
 class StationViewSet(ScopedModelViewSet):
     queryset = Station.objects.select_related("zone").defer("zone__boundary")
     serializer_class = StationSerializer
@@ -51,7 +69,22 @@ class StationViewSet(ScopedModelViewSet):
     filter_backends = [DjangoFilterBackend, InBBoxFilter]
     bbox_filter_field = "position"
     save_action = staticmethod(do_save_station)
-    scope_actions = {"photos": Action.CHANGE}
+    scope_actions = {"photos": Action.CHANGE, "coverage": Action.VIEW}
+
+    @geojson_schema({"name": "string", "status": "string", "open_24h": "boolean", "zone_id": "integer"})
+    @action(detail=False, methods=["get"])
+    def geojson(self, request: Request) -> HttpResponse:
+        """Stations in scope as a GeoJSON FeatureCollection (filters as the list's)."""
+        stations = self.filter_queryset(Station.objects.restrict(request.user, Action.VIEW))
+        return feature_collection(stations, "position", ["name", "status", "open_24h", "zone_id"])
+
+    @extend_schema(request=CoverageRequestSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def coverage(self, request: Request) -> Response:
+        """Start the 15-minute service circle analysis as a job; poll /api/v1/jobs/{id}/ for its result."""
+        ask = CoverageRequestSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        return Response(JobSerializer(start_coverage_job(request, ask.validated_data)).data, status=202)
 
     @extend_schema(request=OpeningHoursSerializer, responses=OpeningHoursSerializer)
     @action(detail=True, methods=["get", "put"], filterset_class=None)
