@@ -25,6 +25,16 @@ class MemberAdmin(ScopedAdmin):
     readonly_fields = ["member_number", "zone", "masked_phone", "id_number_masked"]
     ordering = ["-id"]
 
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        # "Import roster" and "Export to Excel", linked from the changelist (members.roster).
+        from .roster.admin_views import roster_urls
+
+        return [*roster_urls(self), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        may_export = Member.scope_spec.allows_somewhere(request.user, Action.EXPORT)
+        return super().changelist_view(request, {**(extra_context or {}), "may_export": may_export})
+
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         if not search_term:
             return queryset, False

@@ -43,3 +43,12 @@ class JoinChannel(models.TextChoices):
     ZONE = "zone", _("A zone's code")
     STATION = "station", _("A station's code")
     EVENT = "event", _("A joining event's code")  # 集中入会
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded: map the columns")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Checked")
+    COMMITTING = "committing", _("Importing")
+    COMMITTED = "committed", _("Imported")
+    ABANDONED = "abandoned", _("Abandoned")

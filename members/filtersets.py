@@ -15,7 +15,16 @@ class MemberFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["union", "zone", "status", "occupation", "work_form"]
+        fields = [
+            "union",
+            "zone",
+            "status",
+            "occupation",
+            "work_form",
+            "is_model_worker",
+            "is_craftsman",
+            "in_hardship",
+        ]
 
     def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(name_search_q(value))

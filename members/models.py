@@ -9,15 +9,16 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import ZONE_ROLES, Action, Role
-from unionhub.core.models import CopiesScope, ProtectedIdNumber, ProtectedPhone, path_index
+from unionhub.core.models import CopiesScope, Federation, Job, ProtectedIdNumber, ProtectedPhone, path_index
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import GrassrootsUnion, Zone
 
-from .choices import ApplicationStatus, JoinChannel, MemberStatus, Occupation, WorkForm
+from .choices import ApplicationStatus, ImportStatus, JoinChannel, MemberStatus, Occupation, WorkForm
 from .search import name_bigrams
 
 PERSONAL_FIELDS = ["phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"]
@@ -166,3 +167,91 @@ class JoinApplication(CopiesScope, ProtectedPhone, ProtectedIdNumber):
             raise ValidationError({"name": _("Enter your full name.")})
         if self.status == ApplicationStatus.REFUSED and not self.reason.strip():
             raise ValidationError({"reason": _("Say why the application is refused.")})
+
+
+# --- Roster import (members.roster.imports) ------------------------------------------------------
+
+
+class ImportMapping(CopiesScope):
+    """The column mapping a federation last imported a roster with, offered again for its next file.
+
+    ``columns`` maps a roster field ("name", "id_number" …) to the header text it was found under.
+    """
+
+    scope_parent = "federation"
+
+    federation = models.OneToOneField(
+        Federation, models.CASCADE, related_name="roster_mapping", verbose_name=_("federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    columns = models.JSONField(_("columns"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_spec = ScopeSpec(federation="federation_path")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("roster column mapping")
+        verbose_name_plural = _("roster column mappings")
+        indexes = [path_index("members_importmap_fedpath", "id")]
+
+    def __str__(self) -> str:
+        return str(self.federation)
+
+
+class RosterImport(models.Model):
+    """One roster file on its way in: uploaded, mapped, checked (a dry run), then imported or abandoned.
+
+    The file is private and short-lived: it is deleted once the roster is imported or abandoned
+    (and abandoned by a periodic task when left alone), and so are ``checked_rows``. ``errors`` keeps the first
+    ``members.roster.imports.REPORTED_ERRORS`` row errors as codes, so the report reads in the
+    viewer's language; ``error_counts`` counts every error by code.
+    """
+
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    # The rows the last clean dry run read, encrypted: the import writes them without reading the file again.
+    checked_rows = models.FileField(_("checked rows (encrypted)"), upload_to="imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    headers = models.JSONField(_("column headers"), default=list, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    columns = models.JSONField(_("column mapping"), default=dict, blank=True)
+    default_union = models.ForeignKey(
+        GrassrootsUnion,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("union for rows without one"),
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    new_rows = models.PositiveIntegerField(_("new members"), default=0)
+    existing_rows = models.PositiveIntegerField(_("already members of their union"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    error_counts = models.JSONField(_("errors by kind"), default=dict, blank=True)
+    job = models.ForeignKey(Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("job"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="roster_imports", verbose_name=_("imported by")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    # The importing user follows their own file; federation staff of the node see every import.
+    scope_spec = ScopeSpec(
+        federation="federation_path", owner="created_by_id", only={Role.FEDERATION_STAFF: frozenset(Action.values)}
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        indexes = [
+            path_index("members_rosterimport_fedpath", "id"),
+            models.Index(fields=["status", "created_at"], name="members_rosterimport_open"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -9,8 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from unionhub.core.channels import TransientDeliveryError
+from unionhub.core.jobs import run_job
 
 from .choices import ApplicationStatus, MemberStatus
+from .roster import exports, imports
 
 COUNTS = """
 UPDATE zones_grassrootsunion u SET member_count = COALESCE(m.active, 0)
@@ -76,3 +78,30 @@ def text_applicant(application_id: int) -> None:
             )
     backend = import_string(settings.SMS_BACKEND)()
     backend.send(application.reveal_phone(), text, key=f"join-decision:{application.pk}")
+
+
+# --- Roster import and export (members.roster): jobs that pages poll ------------------------------
+
+
+@shared_task(name="members.check_roster", ignore_result=True, acks_late=True)
+def check_roster(job_id: int) -> None:
+    """The dry run of a roster import: every row checked, nothing imported."""
+    run_job(job_id, imports.check_roster)
+
+
+@shared_task(name="members.commit_roster", ignore_result=True, acks_late=True)
+def commit_roster(job_id: int) -> None:
+    """Import a checked roster: all its new rows or, if any row fails its check again, none."""
+    run_job(job_id, imports.commit_roster)
+
+
+@shared_task(name="members.export_members", ignore_result=True, acks_late=True)
+def export_members(job_id: int) -> None:
+    run_job(job_id, exports.write_member_export)
+
+
+@shared_task(name="members.expire_roster_files", ignore_result=True)
+def expire_roster_files() -> None:
+    """Hourly: abandon roster uploads left alone (their files are deleted) and delete old export files."""
+    imports.abandon_stale_rosters()
+    exports.expire_exports()

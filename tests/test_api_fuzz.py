@@ -1,7 +1,10 @@
 """schemathesis over the whole OpenAPI schema: no server errors, every response as documented.
 
-Examples per operation are bounded so that the suite stays fast; set FUZZ_EXAMPLES (for
-example 100) for a longer run.
+Authenticated as two roles (federation staff, who may write nearly everything, and a zone
+social worker, who may read most and write little), and not authenticated at all: then
+every operation that the schema does not declare public must refuse. Examples per
+operation are bounded so that the suite stays fast; set FUZZ_EXAMPLES (for example 100)
+for a longer run.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tests.worlds import actor, build_world
 from unionhub.core.choices import Role
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?lang=en", get_wsgi_application())
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
 
 @pytest.fixture(autouse=True)
@@ -35,14 +38,17 @@ def keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+ROLES = (Role.FEDERATION_STAFF, Role.ZONE_SOCIAL_WORKER)
+
+
 @pytest.fixture(scope="module")
-def staff_token(django_db_setup, django_db_blocker):
-    """One branch with a row of every model, built once and rolled back after the module."""
+def tokens(django_db_setup, django_db_blocker):
+    """One branch with a row of every model and an API token per role, built once and rolled back after."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         world = build_world("丁", 121.40)
-        yield Token.objects.create(user=actor(world, Role.FEDERATION_STAFF)).key
+        yield {role: Token.objects.create(user=actor(world, role)).key for role in ROLES}
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 
@@ -50,8 +56,26 @@ def staff_token(django_db_setup, django_db_blocker):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @pytest.mark.django_db
-def test_the_api_answers_every_request_as_documented(case, staff_token):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {staff_token}"},
-        checks=[not_a_server_error, response_schema_conformance],
-    )
+def test_the_api_answers_every_request_as_documented(case, tokens):
+    for role in ROLES:
+        case.call_and_validate(
+            headers={"Authorization": f"Token {tokens[role]}"},
+            checks=[not_a_server_error, response_schema_conformance],
+        )
+
+
+def declared_public(case) -> bool:
+    """Whether the schema lets the operation be called without credentials (no security, or ``{}`` among it)."""
+    security = case.operation.definition.raw.get("security", schema.raw_schema.get("security"))
+    return not security or {} in security
+
+
+@schema.parametrize()
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.django_db
+def test_nothing_succeeds_without_credentials_unless_declared_public(case):
+    response = case.call()
+
+    assert response.status_code < 500
+    if not declared_public(case):
+        assert response.status_code in (401, 403), (case.method, case.path, response.status_code)

@@ -147,6 +147,8 @@ class UpkeepCheckSerializer(ValidatedModelSerializer):
 class SuggestionSerializer(ValidatedModelSerializer):
     """A suggestion or wish; staff and the keeper change only its moderation and answer."""
 
+    occupation = serializers.CharField(read_only=True, help_text="an occupation value, or empty when not given")
+
     class Meta:
         model = Suggestion
         fields = [

@@ -31,6 +31,7 @@ from members.models import Member
 from members.tasks import update_union_member_figures
 from stations.actions import do_bind_station_keeper
 from stations.models import Station, StationKeeper
+from unionhub.core import bulkcopy
 from unionhub.core.actions import do_assign_role, do_save_user
 from unionhub.core.choices import Role
 from unionhub.core.models import Federation, RoleAssignment, User
@@ -118,34 +119,9 @@ def truncate_scale_tables(cursor: Any) -> None:
     )
 
 
-def _column_plan(model: type[models.Model], fields: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
-    """Columns for COPY: the given fields, then every other concrete field with its default.
-
-    Fields added to a model later are then filled as ``Model()`` would fill them, so the loader
-    keeps working; a NOT NULL field without a default makes COPY fail loudly.
-    """
-    columns = [model._meta.get_field(name).column for name in fields]
-    given = {model._meta.get_field(name).attname for name in fields}
-    constants = []
-    for f in model._meta.concrete_fields:
-        if f.attname not in given:
-            columns.append(f.column)
-            constants.append(f.get_db_prep_save(f.get_default(), connection))
-    return columns, tuple(constants)
-
-
 def copy_rows(cursor: Any, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY rows (values in ``fields`` order) into the model's table; FREEZE, as it was truncated here."""
-    columns, constants = _column_plan(model, fields)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FREEZE)").format(
-        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    written = 0
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row((*row, *constants) if constants else row)
-            written += 1
-    return written
+    """COPY rows into a table truncated in this transaction, so frozen (unionhub.core.bulkcopy)."""
+    return bulkcopy.copy_rows(cursor, model, fields, rows, freeze=True)
 
 
 @contextmanager
