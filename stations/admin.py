@@ -384,10 +384,15 @@ class BookingAdmin(ScopedAdmin):
 
 
 @admin.register(HeatCell)
-class HeatMapAdmin(ScopedAdmin):
-    """The heat map on a map (hexagons of people, per node and layer), instead of a list of cells."""
+class HeatCellAdmin(ScopedAdmin):
+    """The heat map's cells; "Heat map" shows them on a map (the cells are built nightly, never edited)."""
 
-    change_list_template = "admin/stations/heat_map.html"
+    list_display = ["federation", "layer", "weight", "computed_at"]
+    list_filter = ["layer"]
+    list_select_related = ["federation"]
+    fields = ["federation", "layer", "weight", "computed_at"]
+    readonly_fields = fields
+    ordering = ["federation__path", "layer", "-weight"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -395,7 +400,15 @@ class HeatMapAdmin(ScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("cell", "federation__area")
+
+    def get_urls(self) -> list[Any]:
+        heat_map = self.admin_site.admin_view(self.map_view)
+        return [path("map/", heat_map, name="stations_heatcell_map"), *super().get_urls()]
+
+    def map_view(self, request: HttpRequest) -> HttpResponse:
+        """One node's layer on a map, from the scoped GeoJSON API."""
         nodes = Federation.objects.restrict(request.user, Action.VIEW).only("id", "name", "depth").order_by("path")
         cells = HeatCell.objects.restrict(request.user, Action.VIEW)
         latest = cells.only("computed_at").order_by("-computed_at").first()
@@ -413,4 +426,4 @@ class HeatMapAdmin(ScopedAdmin):
             },
             "computed_at": latest.computed_at if latest else None,
         }
-        return render(request, self.change_list_template, context)
+        return render(request, "admin/stations/heat_map.html", context)

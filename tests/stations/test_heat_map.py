@@ -86,7 +86,7 @@ def test_the_admin_shows_the_map(county):
     client = Client()
     client.force_login(staff)
 
-    page = client.get("/admin/stations/heatcell/")
+    page = client.get("/admin/stations/heatcell/map/")
 
     assert page.status_code == 200 and 'id="heat-map"' in page.content.decode()
     assert county.name in page.content.decode()

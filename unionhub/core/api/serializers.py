@@ -42,7 +42,24 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = ScopedRelatedField
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, gis.PointField: PointField}
+    # The geometry fields are mapped here rather than taken from rest_framework_gis's ready(), which
+    # patches ModelSerializer's mapping only after this class may have copied it (import order).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **dict.fromkeys(
+            [
+                gis.GeometryField,
+                gis.LineStringField,
+                gis.PolygonField,
+                gis.MultiPointField,
+                gis.MultiLineStringField,
+                gis.MultiPolygonField,
+                gis.GeometryCollectionField,
+            ],
+            GeometryField,
+        ),
+        gis.PointField: PointField,
+    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
