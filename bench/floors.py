@@ -15,14 +15,14 @@ from typing import Any
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 
 from members.api.views import LIST_FIELDS as MEMBER_LIST_FIELDS
 from members.models import Member
 from members.search import name_search_q
 from stations.models import Station
-from unionhub.core.api.geo import GEOJSON_MAX_FEATURES, SimplifyPreserveTopology
+from unionhub.core.api.geo import GEOJSON_MAX_FEATURES, GEOJSON_PRECISION, SimplifyPreserveTopology
 from unionhub.core.choices import Action
 from unionhub.core.models import User
 from zones.actions import PLANNED_ROLES
@@ -365,3 +365,143 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         "id", "quarter", "union_id", "union__name", "zone_id", "assignee_id", "first_visit_id"
     )[: _page_size(request)]
     return _json({"results": list(rows)})
+
+
+# --- the leadership dashboard (unionhub.reports): the summary table's rows, this quarter so far ----------
+
+
+def _dashboard_months() -> tuple[list[Any], list[Any]]:
+    """This quarter's months and the previous period's, as the dashboard's default selection has them."""
+    from unionhub.reports.dashboard import Compare, Period
+
+    period = Period.default()
+    compared = period.compared(Compare.PREVIOUS)
+    assert compared is not None
+    return period.months, compared.months
+
+
+def _dashboard_sums() -> dict[str, Sum]:
+    from unionhub.reports.summaries import FLOWS, STOCKS
+
+    return {name: Sum(name) for name in (*FLOWS, *STOCKS)}
+
+
+def dashboard_figures(request: HttpRequest) -> HttpResponse:
+    """/api/v1/dashboard/summary/ and /trends/: the months' sums over the user's summary rows."""
+    from unionhub.reports.models import MonthlyFigures
+
+    if denied := _forbidden(request):
+        return denied
+    months, compared = _dashboard_months()
+    rows = (
+        MonthlyFigures.objects.restrict(request.user, Action.VIEW)
+        .filter(month__in=months + compared)
+        .values("month")
+        .annotate(**_dashboard_sums())
+        .order_by()
+    )
+    return _json({"rows": list(rows)})
+
+
+def dashboard_zones(request: HttpRequest) -> HttpResponse:
+    """/api/v1/dashboard/zones/: each zone's sums over the period, with its name."""
+    from unionhub.reports.models import MonthlyFigures
+
+    if denied := _forbidden(request):
+        return denied
+    months, _compared = _dashboard_months()
+    rows = list(
+        MonthlyFigures.objects.restrict(request.user, Action.VIEW)
+        .filter(month__in=months)
+        .values("zone_id")
+        .annotate(**_dashboard_sums())
+        .order_by()
+    )
+    names = dict(Zone.objects.filter(id__in=[r["zone_id"] for r in rows]).values_list("id", "name"))
+    results = [{"id": row["zone_id"], "name": names.get(row["zone_id"], ""), **row} for row in rows]
+    results.sort(key=lambda row: (row["id"] is None, row["name"]))  # as the dashboard lists them
+    return _json({"results": results})
+
+
+def dashboard_zone(request: HttpRequest, pk: int) -> HttpResponse:
+    """/api/v1/dashboard/zones/<id>/: the zone's sums by month and its unions with their indicators."""
+    from unionhub.reports.models import MonthlyFigures
+
+    if denied := _forbidden(request):
+        return denied
+    months, compared = _dashboard_months()
+    figures = MonthlyFigures.objects.restrict(request.user, Action.VIEW).filter(zone_id=pk)
+    if not figures.exists():
+        return HttpResponse(status=404)
+    name = Zone.objects.filter(pk=pk).values_list("name", flat=True).first()
+    sums = list(figures.filter(month__in=months + compared).values("month").annotate(**_dashboard_sums()).order_by())
+    unions = list(
+        GrassrootsUnion.objects.restrict(request.user, Action.VIEW)
+        .filter(zone_id=pk, is_holding_pool=False)
+        .order_by(F("indicator__anomaly_index").desc(nulls_last=True), "name", "id")
+        .values("id", "name", "member_count", "indicator__anomaly_index", "indicator__open_findings")
+    )
+    return _json({"zone": {"id": pk, "name": name}, "rows": sums, "results": unions})
+
+
+def dashboard_union(request: HttpRequest, pk: int) -> HttpResponse:
+    """/api/v1/dashboard/unions/<id>/: the union, its indicator, its visits this quarter, its findings by status."""
+    if denied := _forbidden(request):
+        return denied
+    months, _compared = _dashboard_months()
+    union = (
+        GrassrootsUnion.objects.restrict(request.user, Action.VIEW)
+        .filter(pk=pk)
+        .values("id", "name", "zone_id", "zone__name", "member_count", "chair_name", "address")
+        .first()
+    )
+    if union is None:
+        return HttpResponse(status=404)
+    union["indicator"] = UnionIndicator.objects.restrict(request.user, Action.VIEW).filter(union_id=pk).values().first()
+    union["visits"] = list(
+        Visit.objects.restrict(request.user, Action.VIEW)
+        .filter(union_id=pk, visited_at__date__gte=months[0])
+        .order_by("-visited_at")
+        .values("id", "visited_at", "duties", "review")[:20]
+    )
+    union["findings"] = list(
+        Finding.objects.restrict(request.user, Action.VIEW)
+        .filter(union_id=pk)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    union["plan"] = (
+        VisitPlanEntry.objects.restrict(request.user, Action.VIEW)
+        .filter(union_id=pk, quarter=str(Quarter.current()))
+        .values("first_visit_id")
+        .first()
+    )
+    return _json(union)
+
+
+def dashboard_map_zones(request: HttpRequest) -> HttpResponse:
+    """/api/v1/dashboard/map/zones/: the zones the user has figures in, with the outlines the refresh keeps."""
+    from unionhub.reports.models import MonthlyFigures
+
+    if denied := _forbidden(request):
+        return denied
+    zone_ids = MonthlyFigures.objects.restrict(request.user, Action.VIEW).filter(zone__isnull=False).values("zone_id")
+    rows = (
+        Zone.objects.filter(id__in=zone_ids)
+        .order_by("id")
+        .values("id", "name", geometry=AsGeoJSON("outline__outline", precision=GEOJSON_PRECISION))
+    )
+    return _json({"features": list(rows[:GEOJSON_MAX_FEATURES])})
+
+
+def dashboard_map_stations(request: HttpRequest) -> HttpResponse:
+    """/api/v1/dashboard/map/stations/: the stations in scope as points."""
+    if denied := _forbidden(request):
+        return denied
+    rows = (
+        Station.objects.restrict(request.user, Action.VIEW)
+        .order_by("id")
+        .values("id", "name", "status", "zone_id", geometry=AsGeoJSON("position"))
+    )
+    return _json({"features": list(rows[:GEOJSON_MAX_FEATURES])})

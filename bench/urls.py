@@ -16,5 +16,11 @@ urlpatterns = [
     path("bench-floor/m/coverage/", floors.coverage_page),
     path("bench-floor/visit-plan/", floors.plan_list),
     path("bench-floor/visit-plan/coverage/", floors.coverage_api),
+    path("bench-floor/dashboard/figures/", floors.dashboard_figures),
+    path("bench-floor/dashboard/zones/", floors.dashboard_zones),
+    path("bench-floor/dashboard/zones/<int:pk>/", floors.dashboard_zone),
+    path("bench-floor/dashboard/unions/<int:pk>/", floors.dashboard_union),
+    path("bench-floor/dashboard/map/zones/", floors.dashboard_map_zones),
+    path("bench-floor/dashboard/map/stations/", floors.dashboard_map_stations),
     path("", include("unionhub.urls")),
 ]

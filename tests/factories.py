@@ -11,20 +11,23 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from members.models import Member
+from members.models import JoinApplication, Member
 from stations.models import Station, StationKeeper
 from unionhub.core.choices import FederationKind, Role
 from unionhub.core.models import Federation, RoleAssignment, User
 from unionhub.core.validators import credit_check_character, id_check_character
-from zones.choices import FindingKind, VisitDuty
+from zones.choices import FindingKind, ResourceCategory, VisitDuty, WorkKind
 from zones.models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -167,6 +170,23 @@ class MemberFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+class JoinApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinApplication
+        skip_postgeneration_save = True
+
+    name = "赵晓雨"
+    union = factory.SubFactory(GrassrootsUnionFactory)
+    channel = "union"
+
+    @factory.post_generation
+    def personal(obj, create, extracted, **kwargs):
+        obj.set_phone(f"139{next(_serial) % 100000000:08d}")
+        obj.set_id_number(id_number())
+        if create:
+            obj.save()
+
+
 class VisitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Visit
@@ -184,8 +204,43 @@ class FindingFactory(factory.django.DjangoModelFactory):
 
     union = factory.SubFactory(GrassrootsUnionFactory)
     kind = FindingKind.DEMAND
+    category = ResourceCategory.SPORTS
     description = "希望共享隔壁企业的健身房"
     raised_by = factory.SubFactory(UserFactory)
+
+
+class ServiceResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceResource
+
+    name = factory.Sequence(lambda n: f"共享健身房{n}")
+    category = ResourceCategory.SPORTS
+    provider = "甬江机械有限公司"
+    zone = factory.SubFactory(ZoneFactory)
+    federation = factory.SelfAttribute("zone.federation")
+    zone_set_by_hand = True
+    position = factory.LazyFunction(lambda: Point(121.425, 29.32, srid=4326))
+    capacity = 30
+    terms = "工作日晚间对片区会员免费开放"
+
+
+class DemandMatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DemandMatch
+
+    finding = factory.SubFactory(FindingFactory)
+    resource = factory.SubFactory(ServiceResourceFactory)
+    matched_by = factory.SubFactory(UserFactory)
+
+
+class WorkItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkItem
+
+    kind = WorkKind.STATION_CHECK
+    title = factory.Sequence(lambda n: f"驿站周检未通过 {n}")
+    zone = factory.SubFactory(ZoneFactory)
+    source_key = factory.Sequence(lambda n: f"test:{n}")
 
 
 class VisitPlanEntryFactory(factory.django.DjangoModelFactory):

@@ -14,10 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from events.models import Activity
 from tests.discovery import admin_models, is_scoped_admin, model_routes
 from tests.worlds import BUILDERS, ROLE_BINDERS, actor, build_world
 from unionhub.core.choices import Action, NodeKind, Role
 from unionhub.core.scoping import grants_for, scoped_models
+from zones.models import Finding, GrassrootsUnion
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +149,30 @@ def test_admin_matrix(matrix, role):
                 assert response.status_code == missing.status_code, (role, model, obj, response.status_code)
 
 
+# The phone pages (/m/) that show one row, and the lists that must never show branch B's.
+ROW_PAGES = {GrassrootsUnion: "mobile:union", Finding: "mobile:demand", Activity: "events:check-in"}
+LIST_PAGES = ["/m/", "/m/?all=1", "/m/inbox/", "/m/inbox/?tab=done", "/m/demands/", "/m/coverage/", "/m/activities/"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_matrix(matrix, role):
+    a, b, actors = matrix
+    user = actors[role]
+    client = Client()
+    client.force_login(user)
+    for model, url_name in ROW_PAGES.items():
+        for world in (a, b):
+            row = world.rows[model]
+            allowed = world is a and expected(user, row, Action.VIEW)
+            status = client.get(reverse(url_name, args=[row.pk])).status_code
+            assert status == (200 if allowed else 404), (role, url_name, world.name, status)
+    for url in LIST_PAGES:
+        page = client.get(url)
+        assert page.status_code == 200, (role, url, page.status_code)
+        for leak in (b.union.name, b.zone.name):
+            assert leak not in page.content.decode(), (role, url, leak)
+
+
 def test_leadership_reads_but_never_writes(matrix):
     a, _, actors = matrix
     leader = actors[Role.LEADERSHIP]
@@ -170,9 +196,11 @@ def test_matrix_size(matrix, capsys):
     routes = model_routes()
     cells = sum(len(ROLES) * 2 * (1 if not e.detail else 1 + len({"PATCH", "DELETE"} & e.methods)) for e in routes)
     admin_cells = len(admin_models()) * len(ROLES) * 3
+    page_cells = (len(ROW_PAGES) * 2 + len(LIST_PAGES)) * len(ROLES)
     with capsys.disabled():
         print(
             f"\nauthorization matrix: {len(routes)} API routes, {len(admin_models())} changelists, "
-            f"{len(ROLES)} roles, {cells + admin_cells} checks"
+            f"{len(ROW_PAGES) + len(LIST_PAGES)} phone pages, {len(ROLES)} roles, "
+            f"{cells + admin_cells + page_cells} checks"
         )
     assert cells > 0

@@ -6,15 +6,31 @@ one entry in ``BUILDERS``; the tests fail, naming the model, until it has one.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
-from members.models import Member
-from stations.models import Station, StationKeeper
+from events.models import Activity, ActivityPhoto, Registration, ThemeSeries
+from members.models import ImportMapping, JoinApplication, Member, RosterImport
+from members.roster.exports import EXPORT_KIND
+from stations.models import (
+    Booking,
+    CheckIn,
+    HeatCell,
+    HelpRequest,
+    Station,
+    StationKeeper,
+    Suggestion,
+    UpkeepCheck,
+    Venue,
+)
 from tests import factories as f
+from tests.events.factories import ActivityFactory, ActivityPhotoFactory, RegistrationFactory, ThemeSeriesFactory
+from tests.stations.factories import CheckInFactory, UpkeepCheckFactory, VenueFactory
 from unionhub.core.choices import Role
 from unionhub.core.models import (
     AccessLog,
@@ -26,15 +42,19 @@ from unionhub.core.models import (
     User,
     WebhookEndpoint,
 )
+from unionhub.reports.models import MonthlyFigures
 from zones.models import (
+    DemandMatch,
     Enterprise,
     Finding,
     GrassrootsUnion,
+    ServiceResource,
     UnionChair,
     UnionIndicator,
     Visit,
     VisitPhoto,
     VisitPlanEntry,
+    WorkItem,
     Zone,
     ZoneStaff,
 )
@@ -80,8 +100,32 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     UnionChair: lambda w: f.UnionChairFactory(union=w.union),
     Station: lambda w: w.station,
     StationKeeper: lambda w: f.StationKeeperFactory(station=w.station),
+    CheckIn: lambda w: CheckInFactory(station=w.station),
+    UpkeepCheck: lambda w: UpkeepCheckFactory(station=w.station),
+    Suggestion: lambda w: Suggestion.objects.create(station=w.station, kind="wish", text="希望有冰镇绿豆汤"),
+    HelpRequest: lambda w: HelpRequest.objects.create(station=w.station, topic="wages", description="拖欠工资"),
+    HeatCell: lambda w: HeatCell.objects.create(
+        federation=w.federation,
+        federation_path=w.federation.path,
+        layer="workplaces",
+        cell=w.zone.boundary[0],
+        weight=10,
+        computed_at=timezone.now(),
+    ),
+    Venue: lambda w: VenueFactory(zone=w.zone, federation=w.federation, position=w.station.position),
+    Booking: lambda w: Booking.objects.create(
+        venue=w.rows[Venue],
+        during=(timezone.now() + datetime.timedelta(days=1), timezone.now() + datetime.timedelta(days=1, hours=1)),
+        booker_key="k",
+        booker_label="王*",
+    ),
     Member: lambda w: f.MemberFactory(union=w.union),
-    Job: lambda w: Job.objects.create(kind="export", created_by=w.owner, federation_path=w.federation.path),
+    JoinApplication: lambda w: f.JoinApplicationFactory(union=w.union),
+    Job: lambda w: Job.objects.create(kind=EXPORT_KIND, created_by=w.owner, federation_path=w.federation.path),
+    ImportMapping: lambda w: ImportMapping.objects.create(federation=w.federation, columns={"name": "姓名"}),
+    RosterImport: lambda w: RosterImport.objects.create(
+        file_name="会员名册.xlsx", created_by=w.owner, federation_path=w.federation.path
+    ),
     AccessLog: lambda w: AccessLog.objects.create(
         user=w.owner, action="reveal", model="members.member", federation_path=w.federation.path
     ),
@@ -98,6 +142,20 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     VisitPlanEntry: lambda w: f.VisitPlanEntryFactory(union=w.union, assignee=w.owner),
     UnionIndicator: lambda w: UnionIndicator.objects.create(
         union=w.union, zone=w.zone, federation_path=w.federation.path, anomaly_index=40
+    ),
+    ServiceResource: lambda w: f.ServiceResourceFactory(
+        federation=w.federation, zone=w.zone, position=f.Point(w.union.location.x + 0.005, w.union.location.y)
+    ),
+    DemandMatch: lambda w: f.DemandMatchFactory(
+        finding=w.rows[Finding], resource=w.rows[ServiceResource], matched_by=w.owner
+    ),
+    WorkItem: lambda w: f.WorkItemFactory(zone=w.zone, union=w.union, source_key=f"{w.name}-station-check"),
+    ThemeSeries: lambda w: ThemeSeriesFactory(federation=w.federation),
+    Activity: lambda w: ActivityFactory(station=w.station, series=w.rows[ThemeSeries]),
+    Registration: lambda w: RegistrationFactory(activity=w.rows[Activity]),
+    ActivityPhoto: lambda w: ActivityPhotoFactory(activity=w.rows[Activity]),
+    MonthlyFigures: lambda w: MonthlyFigures.objects.create(
+        month=timezone.localdate().replace(day=1), federation_path=w.federation.path, zone=w.zone, members_active=1
     ),
 }
 
@@ -126,6 +184,22 @@ def extra_rows(world: World, model: type[models.Model], count: int) -> None:
             UnionIndicator.objects.create(union=union, zone=world.zone, federation_path=world.federation.path)
         elif model is VisitPlanEntry:
             f.VisitPlanEntryFactory(union=f.GrassrootsUnionFactory(zone=world.zone, federation=world.federation))
+        elif model is DemandMatch:
+            f.DemandMatchFactory(
+                finding=f.FindingFactory(union=world.union, raised_by=world.owner),
+                resource=world.rows[ServiceResource],
+                matched_by=world.owner,
+            )
+        elif model is Booking:
+            start = timezone.now() + datetime.timedelta(days=2 + i)
+            slot = (start, start + datetime.timedelta(hours=1))
+            Booking.objects.create(venue=world.rows[Venue], during=slot, booker_key="k", booker_label="x")
+        elif model is UpkeepCheck:
+            UpkeepCheckFactory(station=f.StationFactory(zone=world.zone, federation=world.federation))
+        elif model is WorkItem:
+            f.WorkItemFactory(zone=world.zone, union=world.union)
+        elif model is ThemeSeries:
+            ThemeSeriesFactory(federation=world.federation, month=datetime.date(2020, 1 + i, 1))
         elif model is WebhookEndpoint:
             WebhookEndpoint.objects.create(
                 federation=world.federation, channel="dingtalk", name=f"群{i}", url="http://127.0.0.1:9/r"

@@ -308,6 +308,12 @@ UNIONHUB_BEAT_SCHEDULE = {
     # or union was added: planning only adds what is missing.
     "union indicators": {"task": "zones.compute_union_indicators", "schedule": crontab(minute=40, hour=2)},
     "union member figures": {"task": "members.update_union_member_figures", "schedule": crontab(minute=50, hour=2)},
+    "heat maps": {"task": "stations.refresh_heat_maps", "schedule": crontab(minute=30, hour=3)},
+    # Mondays 09:10: stations with no weekly check last week become work for their zone.
+    "missed station checks": {
+        "task": "stations.flag_missed_upkeep_checks",
+        "schedule": crontab(minute=10, hour=9, day_of_week=1),
+    },
     "union cadres trained": {"task": "events.update_cadres_trained", "schedule": crontab(minute=0, hour=3)},
     "expire activity offers": {"task": "events.expire_offers", "schedule": 60.0},
     "record activity no-shows": {"task": "events.record_no_shows", "schedule": crontab(minute=10)},

@@ -7,6 +7,8 @@ api_v1 = [
     path("", include("zones.api.urls")),
     path("", include("stations.api.urls")),
     path("", include("members.api.urls")),
+    path("", include("events.api.urls")),
+    path("", include("unionhub.reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,8 +19,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("m/stations/", include("stations.staff_urls")),
     path("m/", include("zones.urls")),
+    path("dashboard/", include("unionhub.reports.urls")),
     path("", include("stations.urls")),
     path("", include("members.urls")),
+    path("", include("events.urls")),
     path("", include("unionhub.core.urls")),
 ]

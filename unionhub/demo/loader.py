@@ -23,6 +23,9 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.actions import do_save_activity, do_save_series, do_set_quotas
+from events.choices import ActivityKind, Organiser
+from events.models import Activity, ThemeSeries
 from members.actions import do_save_member
 from members.models import Member
 from stations.actions import (
@@ -161,6 +164,7 @@ class Loader:
             self.load_venues(admin)
             self.load_service_resources(admin)
             self.load_zone_work()
+            self.load_activities(admin)
         return self.created
 
     def ensure_admin(self) -> User:
@@ -496,6 +500,71 @@ class Loader:
             if created:
                 self.created[str(Visit._meta.verbose_name_plural)] += 1
 
+    def load_activities(self, admin: User) -> None:
+        """This month's theme and three activities at the first zoned station: a cadre training, a small
+        health lecture that fills after two registrations (to try the waiting list), and a walk whose
+        places are split between two unions."""
+        station = next((s for s in self.stations.values() if s.zone_id is not None), None)
+        if station is None:
+            return
+        federation = next(f for f in self.federations.values() if f.pk == station.federation_id)
+        existing = set(
+            Activity.objects.filter(federation=federation, title__in=DEMO_ACTIVITY_TITLES).values_list(
+                "title", flat=True
+            )
+        )
+        if existing == set(DEMO_ACTIVITY_TITLES):
+            return  # loaded before: one query, so that loading again stays cheap
+        month = timezone.localdate().replace(day=1)
+        series = ThemeSeries.objects.filter(federation=federation, month=month).first()
+        if series is None:
+            series = ThemeSeries(federation=federation, month=month, theme="关爱户外劳动者")
+            self._write(do_save_series, series, admin)
+        start = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0) + datetime.timedelta(days=7)
+        unions = [u for u in self.unions.values() if u.zone_id == station.zone_id][:2]
+        training, lecture, walk = DEMO_ACTIVITY_TITLES
+        planned = [
+            Activity(
+                title=training,
+                kind=ActivityKind.TRAINING,
+                organiser=Organiser.ZONE,
+                zone_id=station.zone_id,
+                station=station,
+                capacity=30,
+            ),
+            Activity(
+                title=lecture,
+                kind=ActivityKind.HEALTH_LECTURE,
+                organiser=Organiser.ZONE,
+                zone_id=station.zone_id,
+                station=station,
+                capacity=2,
+            ),
+            Activity(
+                title=walk,
+                kind=ActivityKind.SPORTS_MEET,
+                organiser=Organiser.FEDERATION,
+                federation=federation,
+                address=station.address or station.name,
+                position=station.position,
+                capacity=100,
+                members_only=True,
+            ),
+        ]
+        for day, activity in enumerate(planned):
+            if activity.title in existing:
+                continue
+            activity.series = series
+            activity.starts_at = start + datetime.timedelta(days=day)
+            activity.ends_at = activity.starts_at + datetime.timedelta(hours=2)
+            activity.description = "请提前十分钟到场，凭报名二维码签到。"
+            self._write(do_save_activity, activity, admin)
+            if activity.kind == ActivityKind.SPORTS_MEET and len(unions) == 2:
+                do_set_quotas(activity, {unions[0]: 60, unions[1]: 40}, actor=admin)
+
+
+DEMO_ACTIVITY_TITLES = ("工会干部履职能力培训", "健康讲座：颈椎和腰椎养护", "环湖健步走")
+
 
 def created_by_demo(model: type[models.Model]) -> models.QuerySet:
     """Primary keys of the model's rows whose creation the demo recorded in their history."""
@@ -552,6 +621,8 @@ def wipe(plan: Plan | None = None) -> Counter[str]:
             username=ADMIN_USERNAME
         )
         try:
+            delete(Activity.objects.filter(pk__in=created_by_demo(Activity)))
+            delete(ThemeSeries.objects.filter(pk__in=created_by_demo(ThemeSeries)))
             for zone_work in (VisitPhoto, Finding, VisitPlanEntry, Visit, UnionIndicator):
                 delete(zone_work.objects.filter(union__in=unions))
             delete(ServiceResource.objects.filter(pk__in=created_by_demo(ServiceResource)))

@@ -1,0 +1,165 @@
+/* The leadership dashboard: trend charts (ECharts), the zone map (Leaflet), sortable tables, PNG exports.
+ *
+ * Everything it draws comes from the page: the figures in the #dashboard-data JSON (json_script)
+ * and the map layers from the scoped dashboard API, so the page needs no inline script (a strict
+ * CSP allows it). Names reach the map only through textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var say = data.messages;
+  var wall = document.querySelector(".dashboard.wall") !== null;
+  var charts = {};
+
+  function drawCharts() {
+    var trends = data.trends;
+    document.querySelectorAll(".chart").forEach(function (box) {
+      var key = box.getAttribute("data-series");
+      var chart = echarts.init(box, wall ? "dark" : null);
+      var series = [{
+        name: trends.labels[key],
+        type: key === "members" || key === "visited_percent" ? "line" : "bar",
+        data: trends.series[key],
+        itemStyle: { color: "#c0392b" }
+      }];
+      if (trends.compared) {
+        series.push({
+          name: say.compared, type: "line", data: trends.compared[key],
+          lineStyle: { type: "dashed" }, itemStyle: { color: "#7f8c8d" }
+        });
+      }
+      chart.setOption({
+        backgroundColor: "transparent",
+        animation: !wall,
+        tooltip: { trigger: "axis" },
+        legend: { bottom: 0 },
+        grid: { left: 56, right: 16, top: 16, bottom: 56 },
+        xAxis: { type: "category", data: trends.months },
+        yAxis: { type: "value" },
+        series: series
+      });
+      chart.on("finished", function () { box.setAttribute("data-rendered", "true"); });
+      charts[key] = chart;
+    });
+    window.addEventListener("resize", function () {
+      Object.keys(charts).forEach(function (key) { charts[key].resize(); });
+    });
+  }
+
+  function exportPng(button) {
+    var key = button.getAttribute("data-chart");
+    var link = document.createElement("a");
+    link.href = charts[key].getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+    link.download = key + "-" + data.trends.period.first + "-" + data.trends.period.last + ".png";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  function sortable(table) {
+    var headers = table.querySelectorAll("th[data-sort]");
+    headers.forEach(function (header, column) {
+      header.tabIndex = 0;
+      function sort() {
+        var descending = header.getAttribute("aria-sort") !== "descending";
+        var numeric = header.getAttribute("data-sort") === "number";
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows).filter(function (row) {
+          return row.cells[column] && row.cells[column].hasAttribute("data-value");
+        });
+        rows.sort(function (a, b) {
+          var x = a.cells[column].getAttribute("data-value");
+          var y = b.cells[column].getAttribute("data-value");
+          if (numeric) {
+            x = x === "" ? -Infinity : parseFloat(x);
+            y = y === "" ? -Infinity : parseFloat(y);
+            return descending ? y - x : x - y;
+          }
+          return descending ? y.localeCompare(x, "zh-CN") : x.localeCompare(y, "zh-CN");
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+        header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      }
+      header.addEventListener("click", sort);
+      header.addEventListener("keydown", function (event) { if (event.key === "Enter") { sort(); } });
+    });
+  }
+
+  function coverageColour(percent) {
+    if (percent === null || percent === undefined) { return "#bdc3c7"; }
+    if (percent >= 80) { return "#27ae60"; }
+    if (percent >= 50) { return "#f1c40f"; }
+    return "#e74c3c";
+  }
+
+  function label(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.json();
+    });
+  }
+
+  function drawMap() {
+    var box = document.getElementById("dashboard-map");
+    if (!box) { return; }
+    var config = data.map;
+    var map = L.map(box, { preferCanvas: true }).setView(config.centre, config.zoom);
+    config.tiles.forEach(function (tile) { L.tileLayer(tile[1], tile[2]).addTo(map); });
+    var note = document.getElementById("map-note");
+    getJson(config.zones_url).then(function (collection) {
+      var zones = L.geoJSON(collection, {
+        style: function (feature) {
+          return { color: "#555", weight: 1, fillOpacity: 0.55, fillColor: coverageColour(data.zones[feature.id]) };
+        },
+        onEachFeature: function (feature, layer) {
+          var percent = data.zones[feature.id];
+          layer.bindTooltip(label(feature.properties.name + " · " + (percent === null || percent === undefined ? say.noFigure : percent + "%")));
+          layer.on("click", function () { window.location.href = config.zone_page.replace("{id}", feature.id); });
+        }
+      }).addTo(map);
+      if (zones.getLayers().length) { map.fitBounds(zones.getBounds()); }
+      box.setAttribute("data-zones", String(zones.getLayers().length));
+      return loadStations();
+    }).then(function () {
+      box.setAttribute("data-ready", "true");
+      map.on("moveend", loadStations);
+    }).catch(function () { box.setAttribute("data-ready", "failed"); });
+
+    // Stations in view only, fetched again when the map moves: a county can have more than one answer holds.
+    var stations = L.layerGroup().addTo(map);
+    function loadStations() {
+      var bounds = map.getBounds();
+      var bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].join(",");
+      return getJson(config.stations_url + "&in_bbox=" + bbox).then(function (collection) {
+        stations.clearLayers();
+        L.geoJSON(collection, {
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, { radius: 3, color: "#2c3e50", weight: 1, fillOpacity: 0.8 })
+              .bindTooltip(label(feature.properties.name));
+          }
+        }).addTo(stations);
+        note.textContent = collection.truncated ? say.stationsTruncated : "";
+      });
+    }
+  }
+
+  drawCharts();
+  drawMap();
+  document.querySelectorAll(".export-png").forEach(function (button) {
+    button.addEventListener("click", function () { exportPng(button); });
+  });
+  document.querySelectorAll("table.sortable").forEach(sortable);
+  var fullScreen = document.getElementById("full-screen");
+  if (fullScreen) {
+    fullScreen.addEventListener("click", function () {
+      if (document.documentElement.requestFullscreen) { document.documentElement.requestFullscreen(); }
+    });
+  }
+}());

@@ -1,0 +1,63 @@
+"""Ninghai's leadership opens the dashboard, exports a chart as PNG, drills into 宁东片区 and then into a union."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from unionhub.demo.loader import Loader
+from unionhub.reports.summaries import refresh
+from zones.indicators import compute_union_indicators
+
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def figures(demo):
+    Loader().load()  # the members too: the figures leadership looks at first
+    compute_union_indicators()
+    refresh(full=True)
+    return demo
+
+
+def test_leadership_drills_from_the_county_to_a_zone_and_a_union(sign_in, live_server, figures, tmp_path):
+    page: Page = sign_in("ninghai_leader")
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator(".card[data-key=members] .value")).not_to_have_text("")
+    for chart in page.locator(".chart").all():
+        expect(chart).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#dashboard-map")).to_have_attribute("data-ready", "true")
+    assert int(page.locator("#dashboard-map").get_attribute("data-zones")) == 3  # Ninghai's three zones
+    expect(page.locator(".card.not-built")).to_have_count(2)  # grievances, hardship aid
+    screenshot(page, "dashboard")
+
+    with page.expect_download() as download:
+        page.click(".export-png[data-chart=visits]")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".png" and saved.read_bytes().startswith(PNG_SIGNATURE)
+
+    page.click("#zone-table th:nth-child(2)")  # sort by members
+    expect(page.locator("#zone-table th:nth-child(2)")).to_have_attribute("aria-sort", "descending")
+
+    page.click("#zone-table a:text('宁东片区')")
+    page.wait_for_url("**/dashboard/zones/*/")
+    expect(page.locator("h1")).to_have_text("宁东片区")
+    first_union = page.locator("#union-table tbody a").first
+    union_name = first_union.inner_text()
+    first_union.click()
+    page.wait_for_url("**/dashboard/unions/*/")
+    expect(page.locator("h1")).to_have_text(union_name)
+    expect(page.locator(".crumbs")).to_contain_text("宁东片区")
+
+
+def test_on_a_phone_the_dashboard_fits_the_screen(sign_in, live_server, figures):
+    page: Page = sign_in("ninghai_leader")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("#dashboard-map")).to_have_attribute("data-ready", "true")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

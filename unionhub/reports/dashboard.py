@@ -1,0 +1,387 @@
+"""What the leadership dashboard shows, read from the summary table and scoped by restrict().
+
+Pages (views.py), the JSON API (api/views.py) and the xlsx exports all take their figures
+from here, so a number is worked out in one place. Every read adds up MonthlyFigures rows
+(a few per zone and month) with one grouped query, whatever the number of zones; none
+groups a raw table. Call these inside ``reading_from_replica()``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from unionhub.core.choices import Action
+from unionhub.core.models import User
+from unionhub.core.scoping import get_scoped_or_404
+from zones.choices import FindingStatus
+from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone
+from zones.quarters import Quarter
+
+from .models import MonthlyFigures, SummaryRefresh
+from .summaries import FLOWS, HISTORY_MONTHS, STOCKS, add_months, first_of_month, local_midnight, month_range
+
+Sums = dict[str, int | None]
+# A union's page lists its latest visits in the period, at most this many.
+UNION_VISITS_SHOWN = 20
+
+
+class Compare:
+    """What the period is compared with."""
+
+    PREVIOUS = "previous"
+    YEAR = "year"
+    NONE = "none"
+    choices = [
+        (PREVIOUS, _("the period just before")),
+        (YEAR, _("the same months a year earlier")),
+        (NONE, _("nothing")),
+    ]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months, from ``first`` to ``last`` (both first days of their month)."""
+
+    first: datetime.date
+    last: datetime.date
+
+    @classmethod
+    def default(cls) -> Period:
+        """This quarter so far."""
+        today = first_of_month(timezone.localdate())
+        return cls(today.replace(month=(today.month - 1) // 3 * 3 + 1), today)
+
+    @property
+    def months(self) -> list[datetime.date]:
+        return month_range(self.first, self.last)
+
+    def compared(self, compare: str) -> Period | None:
+        if compare == Compare.YEAR:
+            return Period(add_months(self.first, -12), add_months(self.last, -12))
+        if compare == Compare.PREVIOUS:
+            length = len(self.months)
+            return Period(add_months(self.first, -length), add_months(self.last, -length))
+        return None
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return f"{self.first:%Y-%m}"
+        return f"{self.first:%Y-%m} – {self.last:%Y-%m}"
+
+
+def earliest_month() -> datetime.date:
+    """The first month the dashboard offers: the history the nightly rebuild keeps."""
+    return add_months(first_of_month(timezone.localdate()), -(HISTORY_MONTHS - 1))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Whose figures, over which months, compared with what, and optionally one zone."""
+
+    user: User
+    period: Period
+    compare: str = Compare.PREVIOUS
+    zone_id: int | None = None
+
+    @property
+    def compared(self) -> Period | None:
+        return self.period.compared(self.compare)
+
+    def figures(self) -> Any:
+        rows = MonthlyFigures.objects.restrict(self.user, Action.VIEW)
+        return rows.filter(zone_id=self.zone_id) if self.zone_id is not None else rows
+
+    def all_months(self) -> list[datetime.date]:
+        return self.period.months + (self.compared.months if self.compared else [])
+
+
+# --- the headline figures ----------------------------------------------------------------------
+
+# (key, label, kind): "stock" is read at the period's end, "flow" is added up over it.
+CARDS: list[tuple[str, Any]] = [
+    ("members", _("Members")),
+    ("members_new", _("New members")),
+    ("new_form_percent", _("New employment form (%)")),
+    ("unions", _("Grassroots unions")),
+    ("zones", _("Zones")),
+    ("visited_percent", _("Unions visited this quarter (%)")),
+    ("visits", _("Visits")),
+    ("findings_found", _("Findings raised")),
+    ("findings_handled", _("Findings handled")),
+    ("stations", _("Stations")),
+    ("check_ins", _("Station check-ins")),
+    ("activities", _("Activities")),
+    ("participants", _("Participants")),
+]
+# Areas the dashboard will show once they are built: shown as such, never as a number.
+NOT_BUILT: list[tuple[str, Any]] = [
+    ("grievances", _("Grievances (found, handled, on time, evaluated, satisfied)")),
+    ("hardship_aid", _("Hardship aid paid against budget")),
+]
+
+
+def percent(part: int | None, whole: int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def month_sums(selection: Selection) -> dict[datetime.date, Sums]:
+    """Each month's figures over the user's scope: one grouped query over the summary table."""
+    rows = (
+        selection.figures()
+        .filter(month__in=selection.all_months())
+        .values("month")
+        .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
+        .order_by()
+    )
+    return {row.pop("month"): row for row in rows}
+
+
+def headline(sums: dict[datetime.date, Sums], period: Period) -> dict[str, Any]:
+    """The cards' figures for one period: stocks at its last month, flows added up over its months."""
+    end = sums.get(period.last, {})
+
+    def total(name: str) -> int:
+        return sum(sums.get(month, {}).get(name) or 0 for month in period.months)
+
+    return {
+        "members": end.get("members_active") or 0,
+        "members_new": total("members_new"),
+        "new_form_percent": percent(end.get("members_new_form"), end.get("members_active")),
+        "unions": end.get("unions"),
+        "zones": end.get("zones"),
+        "unions_to_visit": end.get("plan_planned") or 0,
+        "unions_visited": end.get("plan_visited") or 0,
+        "visited_percent": percent(end.get("plan_visited"), end.get("plan_planned")),
+        "visits": total("visits"),
+        "findings_found": total("findings_found"),
+        "findings_handled": total("findings_handled"),
+        "stations": end.get("stations"),
+        "stations_open": end.get("stations_open"),
+        "check_ins": total("check_ins"),
+        "activities": total("activities"),
+        "participants": total("participants"),
+    }
+
+
+def cards(selection: Selection, sums: dict[datetime.date, Sums]) -> list[dict[str, Any]]:
+    """The KPI cards: each figure, its value in the compared period, and the change."""
+    now = headline(sums, selection.period)
+    before = headline(sums, selection.compared) if selection.compared else {}
+    shown = []
+    for key, label in CARDS:
+        value, earlier = now[key], before.get(key)
+        change = None if value is None or earlier is None else round(value - earlier, 1)
+        shown.append({"key": key, "label": str(label), "value": value, "compared": earlier, "change": change})
+    return shown
+
+
+def last_refresh() -> datetime.datetime | None:
+    return SummaryRefresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
+
+
+def summary(selection: Selection) -> dict[str, Any]:
+    sums = month_sums(selection)
+    return {
+        "period": period_json(selection),
+        "cards": cards(selection, sums),
+        "not_built": [{"key": key, "label": str(label)} for key, label in NOT_BUILT],
+        "refreshed_at": last_refresh(),
+    }
+
+
+def period_json(selection: Selection) -> dict[str, Any]:
+    compared = selection.compared
+    return {
+        "first": f"{selection.period.first:%Y-%m}",
+        "last": f"{selection.period.last:%Y-%m}",
+        "compare": selection.compare,
+        "compared_first": f"{compared.first:%Y-%m}" if compared else None,
+        "compared_last": f"{compared.last:%Y-%m}" if compared else None,
+    }
+
+
+# --- trends ------------------------------------------------------------------------------------
+
+TREND_SERIES: list[tuple[str, Any]] = [
+    ("members", _("Members")),
+    ("members_new", _("New members")),
+    ("visits", _("Visits")),
+    ("visited_percent", _("Unions visited this quarter (%)")),
+    ("findings_found", _("Findings raised")),
+    ("findings_handled", _("Findings handled")),
+    ("check_ins", _("Station check-ins")),
+    ("activities", _("Activities")),
+    ("participants", _("Participants")),
+]
+
+
+def trends(selection: Selection) -> dict[str, Any]:
+    """One value per month for each series, and the compared period's values month by month."""
+    sums = month_sums(selection)
+
+    def series(period: Period) -> dict[str, list[Any]]:
+        values = [headline(sums, Period(month, month)) for month in period.months]
+        return {key: [value[key] for value in values] for key, _label in TREND_SERIES}
+
+    compared = selection.compared
+    return {
+        "period": period_json(selection),
+        "months": [f"{month:%Y-%m}" for month in selection.period.months],
+        "labels": {key: str(label) for key, label in TREND_SERIES},
+        "series": series(selection.period),
+        "compared": series(compared) if compared else None,
+    }
+
+
+# --- by zone -------------------------------------------------------------------------------------
+
+ZONE_COLUMNS: list[tuple[str, Any]] = [
+    ("members", _("Members")),
+    ("members_new", _("New members")),
+    ("new_form_percent", _("New employment form (%)")),
+    ("unions", _("Unions")),
+    ("unions_to_visit", _("To visit this quarter")),
+    ("unions_visited", _("Visited")),
+    ("visited_percent", _("Visited (%)")),
+    ("visits", _("Visits")),
+    ("findings_found", _("Findings raised")),
+    ("findings_handled", _("Findings handled")),
+    ("stations", _("Stations")),
+    ("check_ins", _("Check-ins")),
+    ("activities", _("Activities")),
+    ("participants", _("Participants")),
+]
+
+
+def by_zone(selection: Selection) -> list[dict[str, Any]]:
+    """One row per zone in the user's scope (and one for rows in no zone), over the period."""
+    rows = (
+        selection.figures()
+        .filter(month__in=selection.period.months)
+        .values("zone_id", "month")
+        .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
+        .order_by()
+    )
+    per_zone: dict[int | None, dict[datetime.date, Sums]] = defaultdict(dict)
+    for row in rows:
+        per_zone[row.pop("zone_id")][row.pop("month")] = row
+    names = dict(Zone.objects.filter(id__in=[z for z in per_zone if z is not None]).values_list("id", "name"))
+    table = []
+    for zone_id, sums in per_zone.items():
+        figures = headline(sums, selection.period)
+        name = names.get(zone_id, "") if zone_id is not None else str(_("Not in a zone"))
+        table.append({"id": zone_id, "name": name, **{key: figures[key] for key, _label in ZONE_COLUMNS}})
+    table.sort(key=lambda row: (row["id"] is None, row["name"]))
+    return table
+
+
+# --- drill-down ----------------------------------------------------------------------------------
+
+UNION_COLUMNS: list[tuple[str, Any]] = [
+    ("name", _("Union")),
+    ("member_count", _("Members")),
+    ("anomaly_index", _("Anomaly index")),
+    ("days_since_visit", _("Days since the last visit")),
+    ("open_findings", _("Open findings")),
+    ("new_members_90d", _("New members in 90 days")),
+]
+
+
+def zone_unions(user: User, zone_id: int) -> list[dict[str, Any]]:
+    """The zone's unions in the user's scope with their anomaly indices, the most anomalous first.
+
+    Unions whose indicators the nightly job has not computed yet are listed last, without figures.
+    """
+    rows = (
+        GrassrootsUnion.objects.restrict(user, Action.VIEW)
+        .filter(zone_id=zone_id, is_holding_pool=False)
+        .order_by(F("indicator__anomaly_index").desc(nulls_last=True), "name", "id")
+        .values(
+            "id",
+            "name",
+            "member_count",
+            anomaly_index=F("indicator__anomaly_index"),
+            days_since_visit=F("indicator__days_since_visit"),
+            open_findings=F("indicator__open_findings"),
+            new_members_90d=F("indicator__new_members_90d"),
+            computed_at=F("indicator__computed_at"),
+        )
+    )
+    return list(rows)
+
+
+def zone_in_scope(user: User, zone_id: int) -> Zone | None:
+    """The zone, when the user sees some of its figures; None otherwise (the caller answers 404)."""
+    if not MonthlyFigures.objects.restrict(user, Action.VIEW).filter(zone_id=zone_id).exists():
+        return None
+    return Zone.objects.defer("boundary").filter(pk=zone_id).first()
+
+
+def union_detail(selection: Selection, union_id: int) -> dict[str, Any]:
+    """One union in the user's scope: its indicators, its visits in the period, its findings, its plan.
+
+    Each read is of one union's rows through an index on the union; 404 when out of scope.
+    """
+    user, period = selection.user, selection.period
+    union = get_scoped_or_404(
+        GrassrootsUnion.objects.select_related("zone").defer("zone__boundary", "location"),
+        user,
+        Action.VIEW,
+        pk=union_id,
+    )
+    indicator = UnionIndicator.objects.restrict(user, Action.VIEW).filter(union_id=union.pk).first()
+    since = local_midnight(period.first)
+    until = local_midnight(add_months(period.last, 1))
+    visits = list(
+        Visit.objects.restrict(user, Action.VIEW)
+        .filter(union_id=union.pk, visited_at__gte=since, visited_at__lt=until)
+        .order_by("-visited_at")
+        .values("id", "visited_at", "duties", "review")[:UNION_VISITS_SHOWN]
+    )
+    findings = dict(
+        Finding.objects.restrict(user, Action.VIEW)
+        .filter(union_id=union.pk)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    quarter = str(Quarter.of(period.last))
+    entry = (
+        VisitPlanEntry.objects.restrict(user, Action.VIEW)
+        .filter(union_id=union.pk, quarter=quarter)
+        .values("first_visit_id")
+        .first()
+    )
+    return {
+        "id": union.pk,
+        "name": union.name,
+        "zone": {"id": union.zone_id, "name": union.zone.name} if union.zone_id else None,
+        "member_count": union.member_count,
+        "chair_name": union.chair_name,
+        "address": union.address,
+        "indicator": None
+        if indicator is None
+        else {
+            "anomaly_index": indicator.anomaly_index,
+            "days_since_visit": indicator.days_since_visit,
+            "open_findings": indicator.open_findings,
+            "new_members_90d": indicator.new_members_90d,
+            "cadres_trained_12m": indicator.cadres_trained_12m,
+            "computed_at": indicator.computed_at,
+        },
+        "quarter": quarter,
+        "planned_this_quarter": entry is not None,
+        "visited_this_quarter": bool(entry and entry["first_visit_id"]),
+        "visits": visits,
+        "findings": {status: findings.get(status, 0) for status in FindingStatus.values},
+    }

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("zones.xlsx", views.zones_xlsx, name="zones-xlsx"),
+    path("zones/<int:pk>/", views.zone, name="zone"),
+    path("zones/<int:pk>/unions.xlsx", views.zone_unions_xlsx, name="zone-unions-xlsx"),
+    path("unions/<int:pk>/", views.union, name="union"),
+    path("unions/<int:pk>/visits.xlsx", views.union_visits_xlsx, name="union-visits-xlsx"),
+]
