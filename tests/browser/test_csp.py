@@ -57,6 +57,10 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
         f"/m/unions/{union.pk}/": "#visit-form",
         "/m/inbox/": "main",
         "/m/demands/": "main",
+        "/m/stations/": "main",
+        "/dashboard/": "main",
+        "/admin/stations/heatcell/map/": "#heat-map",
+        "/admin/stations/station/coverage/": "#coverage-map",
         "/api/docs/": ".swagger-ui",
     }
     public_pages = {
@@ -64,6 +68,8 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
         f"/s/{station.public_code}/": "main",
         f"/join/{join_token(JoinChannel.UNION, union.pk)}/": "form.member-form",
         "/me/": "form.member-form",
+        "/venues/": "main",
+        "/activities/": "main",
         f"/card/v/{card_token(member)}/": "#verdict",
     }
     found = {}
