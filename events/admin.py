@@ -239,7 +239,10 @@ class ActivityPhotoForm(forms.ModelForm):
 
     def clean_image(self) -> Any:
         upload = self.cleaned_data.get("image")
-        self.processed = process_photo(upload) if upload else None
+        try:
+            self.processed = process_photo(upload) if upload else None
+        except ValidationError as refused:
+            raise ValidationError(refused.messages) from None  # on this field, whatever field it named
         return upload
 
 

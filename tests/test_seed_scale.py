@@ -252,6 +252,7 @@ def test_it_refuses_a_database_with_members_and_replaces_deterministically():
 
 
 def test_the_benchmark_floors_return_the_endpoints_rows(settings):
+    from bench.dashboard import dashboard_sample
     from bench.main import measure, measure_nightly_job, operations, zone_work_sample
 
     seed()
@@ -259,7 +260,14 @@ def test_the_benchmark_floors_return_the_endpoints_rows(settings):
     phone = crypto.decrypt(Member.objects.order_by("id").first().phone_encrypted)
     name = Member.objects.filter(name__regex=r"^..$").values_list("name", flat=True).first()
     worker = User.objects.get(username=BENCH_USERS["zone_worker"])
-    sample = {"name": name, "common_name": "王伟", "phone": phone, **zone_work_sample(worker)}
+    leadership = User.objects.get(username=BENCH_USERS["leadership"])
+    sample = {
+        "name": name,
+        "common_name": "王伟",
+        "phone": phone,
+        **zone_work_sample(worker),
+        **dashboard_sample(leadership),
+    }
     visits = Visit.objects.count()
     clients = {}
     for op in operations(sample):

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
@@ -123,7 +124,7 @@ def test_the_same_resource_is_not_matched_twice(zone, worker, demand):
     gym = resource(zone, 121.421)
     do_match_demand(demand, gym, actor=worker)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         do_match_demand(demand, gym, actor=worker)
 
     assert DemandMatch.objects.count() == 1
