@@ -204,3 +204,39 @@ def test_matrix_size(matrix, capsys):
             f"{cells + admin_cells + page_cells} checks"
         )
     assert cells > 0
+
+
+def _related_filters(endpoint):
+    """The list's filters by a related scoped row: (query parameter, related model)."""
+    from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+    from django_filters.rest_framework import DjangoFilterBackend
+
+    view = endpoint.viewset()
+    filterset_class = DjangoFilterBackend().get_filterset_class(view, endpoint.model._default_manager.all())
+    if filterset_class is None:
+        return []
+    return [
+        (name, f.queryset.model)
+        for name, f in filterset_class.base_filters.items()
+        if isinstance(f, ModelChoiceFilter | ModelMultipleChoiceFilter) and f.queryset is not None
+    ]
+
+
+def test_a_filter_by_a_row_out_of_scope_answers_as_for_a_missing_row(matrix):
+    """?union=<a row of branch B> is refused exactly as ?union=<no such row>: nothing tells it exists."""
+    a, b, actors = matrix
+    client = APIClient()
+    client.force_authenticate(actors[Role.FEDERATION_STAFF])
+    checked = 0
+    for endpoint in model_routes():
+        if endpoint.detail:
+            continue
+        url = reverse(endpoint.url_name)
+        for parameter, related in _related_filters(endpoint):
+            if related not in b.rows:
+                continue
+            theirs = client.get(url, {parameter: b.rows[related].pk})
+            missing = client.get(url, {parameter: 987654321})
+            assert theirs.status_code == missing.status_code, (url, parameter, theirs.status_code, missing.status_code)
+            checked += 1
+    assert checked > 20

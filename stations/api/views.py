@@ -3,7 +3,6 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
+from unionhub.core.api.filters import ScopedFilterBackend
 from unionhub.core.api.geo import feature_collection, geojson_schema
 from unionhub.core.api.serializers import JobSerializer
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
@@ -66,7 +66,7 @@ class StationViewSet(ScopedModelViewSet):
     queryset = Station.objects.select_related("zone").defer("zone__boundary")
     serializer_class = StationSerializer
     filterset_class = StationFilterSet
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [ScopedFilterBackend, InBBoxFilter]
     bbox_filter_field = "position"
     save_action = staticmethod(do_save_station)
     scope_actions = {"photos": Action.CHANGE, "coverage": Action.VIEW}

@@ -4,7 +4,6 @@ from django.contrib.gis.db.models import MultiPolygonField
 from django.db.models import Count, F
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
@@ -14,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 
+from unionhub.core.api.filters import ScopedFilterBackend
 from unionhub.core.api.geo import Multi, SimplifyPreserveTopology, feature_collection, geojson_schema
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
@@ -79,7 +79,7 @@ class ZoneViewSet(ScopedModelViewSet):
     queryset = Zone.objects.select_related("federation").annotate(union_count=Count("unions"))
     serializer_class = serializers.ZoneSerializer
     filterset_class = ZoneFilterSet
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [ScopedFilterBackend, InBBoxFilter]
     bbox_filter_field = "boundary"
     bbox_filter_include_overlapping = True
     save_action = staticmethod(do_save_zone)
@@ -108,7 +108,7 @@ class GrassrootsUnionViewSet(ScopedModelViewSet):
     queryset = GrassrootsUnion.objects.select_related("zone").defer("zone__boundary")
     serializer_class = serializers.GrassrootsUnionSerializer
     filterset_class = GrassrootsUnionFilterSet
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [ScopedFilterBackend, InBBoxFilter]
     bbox_filter_field = "location"
     save_action = staticmethod(do_save_union)
 
