@@ -224,7 +224,7 @@ def _related_filters(endpoint):
 
 def test_a_filter_by_a_row_out_of_scope_answers_as_for_a_missing_row(matrix):
     """?union=<a row of branch B> is refused exactly as ?union=<no such row>: nothing tells it exists."""
-    a, b, actors = matrix
+    _a, b, actors = matrix
     client = APIClient()
     client.force_authenticate(actors[Role.FEDERATION_STAFF])
     checked = 0
