@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,8 @@ from .choices import BookingStatus
 from .models import Booking, Venue
 
 LIVE = [BookingStatus.BOOKED, BookingStatus.CHECKED_IN]
+# The first key of the venues' advisory locks (the second is the venue's id).
+VENUE_LOCK_CLASS = 1701
 # Checking in opens this long before the slot starts.
 EARLY_CHECK_IN = datetime.timedelta(minutes=15)
 
@@ -90,6 +92,11 @@ def do_book_venue(
     )
     try:
         with transaction.atomic():
+            # Bookings of one venue queue here: two inserts checking the exclusion constraint against
+            # each other can otherwise deadlock instead of one failing cleanly. The constraint stays
+            # the guarantee for any other writer.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [VENUE_LOCK_CLASS, venue.pk])
             booking.save()
     except IntegrityError:
         raise ValidationError(
