@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
-from unionhub.core.geo import basemap
 from unionhub.core.models import Federation
 from unionhub.core.scoping import ensure_in_scope, get_scoped_or_404
 
@@ -174,7 +174,8 @@ class StationAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "map_config": {
-                **basemap(),
+                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
                 "job": reverse("job-detail", args=[job_id]) if job_id.isdigit() else "",
                 "stations": reverse("station-geojson"),
                 "labels": {
@@ -418,7 +419,8 @@ class HeatCellAdmin(ScopedAdmin):
             "nodes": nodes[:300],
             "layers": HeatLayer.choices,
             "map_config": {
-                **basemap(),
+                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
                 "geojson": reverse("heatcell-geojson"),
                 "people": str(_("{weight} people")),
             },
