@@ -129,10 +129,8 @@ class Station(CopiesScope):
     def clean(self) -> None:
         if self.federation_id:
             check_inside(self.position, self.federation, "position")
-        if self.zone is not None and self.federation_id:
-            zone_path, own_path = self.zone.federation_path, self.federation.path
-            if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
-                raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+        if self.federation_id:
+            self.federation.check_zone_in_branch(self.zone)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.public_code:

@@ -151,10 +151,8 @@ class GrassrootsUnion(CopiesScope):
             raise ValidationError({"credit_code": _("Enter the union's unified social credit code.")})
         if self.federation_id:
             check_inside(self.location, self.federation, "location")
-        if self.zone is not None and self.federation_id:
-            zone_path, own_path = self.zone.federation_path, self.federation.path
-            if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
-                raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+        if self.federation_id:
+            self.federation.check_zone_in_branch(self.zone)
 
 
 class Enterprise(CopiesScope):
@@ -580,10 +578,8 @@ class ServiceResource(CopiesScope):
     def clean(self) -> None:
         if self.federation_id:
             check_inside(self.position, self.federation, "position")
-        if self.zone is not None and self.federation_id:
-            zone_path, own_path = self.zone.federation_path, self.federation.path
-            if not (own_path.startswith(zone_path) or zone_path.startswith(own_path)):
-                raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+        if self.federation_id:
+            self.federation.check_zone_in_branch(self.zone)
 
 
 class DemandMatch(CopiesScope):

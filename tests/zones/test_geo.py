@@ -4,9 +4,19 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 
-from tests.factories import FederationFactory, RoleAssignmentFactory, ZoneFactory, credit_code, square
+from stations.actions import do_save_station
+from tests.factories import (
+    FederationFactory,
+    GrassrootsUnionFactory,
+    RoleAssignmentFactory,
+    ServiceResourceFactory,
+    StationFactory,
+    ZoneFactory,
+    credit_code,
+    square,
+)
 from unionhub.core.choices import Role
-from zones.actions import do_save_union, do_save_zone
+from zones.actions import do_save_resource, do_save_union, do_save_zone
 from zones.models import GrassrootsUnion, Zone
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +97,27 @@ def test_it_refuses_a_position_outside_the_federations_area(staff):
         do_save_union(union, actor=staff)
 
     assert error.value.error_dict["location"][0].code == "outside_area"
+
+
+@pytest.mark.parametrize(
+    ("factory", "save"),
+    [
+        (GrassrootsUnionFactory, do_save_union),
+        (StationFactory, do_save_station),
+        (ServiceResourceFactory, do_save_resource),
+    ],
+    ids=["union", "station", "service resource"],
+)
+def test_a_row_cannot_take_a_zone_from_another_branch_of_the_tree(factory, save):
+    home, other = FederationFactory(area=square(121.40, 29.30)), FederationFactory()
+    city_staff = RoleAssignmentFactory(role=Role.FEDERATION_STAFF, federation=home.parent).user
+    row = factory.build(zone=ZoneFactory(federation=home), federation=home)
+    row.zone = ZoneFactory(federation=other)
+    if hasattr(row, "zone_set_by_hand"):
+        row.zone_set_by_hand = True
+
+    with pytest.raises(ValidationError) as error:
+        save(row, actor=city_staff)
+
+    assert set(error.value.message_dict) == {"zone"}
+    assert row.pk is None

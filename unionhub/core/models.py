@@ -117,6 +117,13 @@ class Federation(models.Model):
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.split("/") if part]
 
+    def check_zone_in_branch(self, zone: Any) -> None:
+        """Refuse a zone from another branch: a row's zone must sit above or below its federation."""
+        if zone is None:
+            return
+        if not (self.path.startswith(zone.federation_path) or zone.federation_path.startswith(self.path)):
+            raise ValidationError({"zone": _("This zone belongs to another branch of the federation tree.")})
+
 
 def rewrite_federation_paths(old: str, new: str) -> None:
     """After a node moved: rewrite the path of its subtree and of every row that copies a path.
