@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
+from unionhub.core.geo import basemap
 from unionhub.core.models import Federation
 from unionhub.core.scoping import ensure_in_scope, get_scoped_or_404
 
@@ -174,8 +174,7 @@ class StationAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "map_config": {
-                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
-                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
+                **basemap(),
                 "job": reverse("job-detail", args=[job_id]) if job_id.isdigit() else "",
                 "stations": reverse("station-geojson"),
                 "labels": {
@@ -419,8 +418,7 @@ class HeatCellAdmin(ScopedAdmin):
             "nodes": nodes[:300],
             "layers": HeatLayer.choices,
             "map_config": {
-                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
-                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
+                **basemap(),
                 "geojson": reverse("heatcell-geojson"),
                 "people": str(_("{weight} people")),
             },

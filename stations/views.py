@@ -16,7 +16,6 @@ import datetime
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -32,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from unionhub.core.geo import check_inside, gcj02_to_wgs84
+from unionhub.core.geo import basemap, check_inside, gcj02_to_wgs84
 from unionhub.core.throttles import PublicRateThrottle, limit_public_posts
 
 from .actions import do_check_in
@@ -60,8 +59,7 @@ def finder(request: HttpRequest) -> HttpResponse:
             "amenities": Amenity.choices,
             "finder_config": {
                 "nearestUrl": reverse("stations:nearest"),
-                "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
-                "centre": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+                **basemap(),
                 "messages": {
                     "locating": _("Finding your position…"),
                     "noPosition": _(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
@@ -134,3 +134,14 @@ def wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]:
 
 def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def basemap() -> dict[str, Any]:
+    """What every page's Leaflet map starts from: the centre and the configured tiles (none in tests)."""
+    from django.conf import settings
+
+    config: dict[str, Any] = settings.LEAFLET_CONFIG
+    return {
+        "centre": list(config["DEFAULT_CENTER"]),
+        "tiles": [[str(name), url, options] for name, url, options in config["TILES"]],
+    }

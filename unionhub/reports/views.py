@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from unionhub.core.choices import Action
 from unionhub.core.dbrouting import reading_from_replica
+from unionhub.core.geo import basemap
 from zones.choices import FindingStatus, VisitDuty
 
 from . import dashboard
@@ -78,9 +79,8 @@ def _map_config(request: HttpRequest, zone_id: int | None) -> dict[str, Any]:
     query = _query(request)
     zone_filter = f"&zone={zone_id}" if zone_id else ""
     return {
-        "centre": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
+        **basemap(),
         "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
-        "tiles": [[str(name), url, options] for name, url, options in settings.LEAFLET_CONFIG["TILES"]],
         "zones_url": f"{reverse('dashboard-map-zones')}?{query}{zone_filter}",
         "stations_url": f"{reverse('dashboard-map-stations')}?{query}{zone_filter}",
         "zone_page": reverse("dashboard:zone", args=[0]).replace("/0/", "/{id}/") + (f"?{query}" if query else ""),
