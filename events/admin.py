@@ -274,3 +274,6 @@ class ActivityPhotoAdmin(ScopedAdmin):
         if not change:
             form.instance = do_add_activity_photo(obj.activity, form.processed, actor=request.user)
             obj.pk = form.instance.pk
+
+
+from . import grievance_admin  # noqa: E402, F401  (registers the grievance admin)

@@ -1,6 +1,9 @@
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 
-from .models import Activity, ActivityPhoto, Registration, ThemeSeries
+from .choices import GRIEVANCE_OPEN
+from .models import Activity, ActivityPhoto, Grievance, Registration, ThemeSeries
 
 
 class ThemeSeriesFilterSet(django_filters.FilterSet):
@@ -28,3 +31,18 @@ class ActivityPhotoFilterSet(django_filters.FilterSet):
     class Meta:
         model = ActivityPhoto
         fields = ["activity"]
+
+
+class GrievanceFilterSet(django_filters.FilterSet):
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="submitted from")
+    created_until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="submitted until")
+
+    class Meta:
+        model = Grievance
+        fields = ["status", "category", "tier", "channel", "zone", "escalation_level", "assigned_union"]
+
+    def filter_overdue(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        """Being handled, not paused, and past its due time (or, with false, everything else)."""
+        late = Q(status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__lt=timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)

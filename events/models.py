@@ -1,27 +1,53 @@
-"""Activities (活动): what staff organise, who registers, who came; grouped by monthly theme series."""
+"""Activities (活动): what staff organise, who registers, who came; grouped by monthly theme series.
+
+Grievances (职工诉求): the closed loop of a worker's grievance, its timeline, photos, and the
+working-day calendar its deadlines are counted in (docs/grievances.md).
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.models import Member
 from stations.models import Station
-from unionhub.core.choices import ZONE_ROLES, Action, Role
+from unionhub.core.choices import ZONE_ROLES, Action, NodeKind, Role
 from unionhub.core.geo import check_inside
 from unionhub.core.models import CopiesScope, Federation, ProtectedPhone, path_index
-from unionhub.core.scoping import ScopedManager, ScopeSpec
+from unionhub.core.pii_scan import mask_id_numbers
+from unionhub.core.scoping import ScopedManager, ScopeSpec, grants_for
 from zones.choices import Sector
 from zones.models import GrassrootsUnion, Zone
 
-from .choices import ACTIVE, ActivityKind, Attendance, Organiser, RegistrationStatus
+from .choices import (
+    ACTIVE,
+    GRIEVANCE_OPEN,
+    ActivityKind,
+    AssigneeKind,
+    Attendance,
+    DayKind,
+    EscalationLevel,
+    GrievanceCategory,
+    GrievanceChannel,
+    GrievanceEventKind,
+    GrievanceStatus,
+    GrievanceTier,
+    Organiser,
+    RegistrationStatus,
+)
 
 PERSONAL_FIELDS = ["phone_encrypted", "phone_hash", "phone_last4"]
 MAX_AGE = 120
@@ -407,3 +433,395 @@ class ActivityPhoto(CopiesScope):
 
     def __str__(self) -> str:
         return f"{self.activity} · {self.pk}"
+
+
+# --- Grievances (职工诉求) -------------------------------------------------------------------------
+
+DESCRIPTION_MAX = 4000
+# Anything that looks like a tag: descriptions are plain text, shown escaped everywhere.
+_HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
+# Tracking codes: ten characters a worker can read out on the phone (no 0, 1, I, L, O, U), ~49 bits.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_LENGTH = 10
+
+# Zone workers take grievances in, verify, assign and handle them (APPROVE: verify, assign, pause,
+# close); the chair of a union a grievance is assigned to handles it (CHANGE) but never decides on
+# it; leadership reads. Station keepers see none.
+GRIEVANCE_ZONE_WORK = frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.APPROVE, Action.EXPORT})
+GRIEVANCE_SCOPE = ScopeSpec(
+    federation="federation_path",
+    zone="zone_id",
+    union="assigned_union_id",
+    extra={**dict.fromkeys(ZONE_ROLES, GRIEVANCE_ZONE_WORK), Role.UNION_CHAIR: frozenset({Action.VIEW, Action.CHANGE})},
+    only={
+        Role.FEDERATION_STAFF: frozenset(Action.values),
+        Role.LEADERSHIP: frozenset({Action.VIEW, Action.EXPORT}),
+        **dict.fromkeys(ZONE_ROLES, GRIEVANCE_ZONE_WORK),
+        Role.UNION_CHAIR: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+)
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def normalise_tracking_code(code: str) -> str:
+    """What a worker types (spaces, dashes, lower case) as stored; the alphabet has no look-alikes to fold."""
+    return re.sub(r"[\s\-]", "", code or "").upper()
+
+
+def check_description(text: str) -> str:
+    """A grievance's description as kept: plain text, ID numbers masked, at most DESCRIPTION_MAX characters."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"description": _("Describe the problem.")}, code="required")
+    if len(text) > DESCRIPTION_MAX:
+        raise ValidationError(
+            {
+                "description": _("Keep the description to {max} characters (it has {count}).").format(
+                    max=DESCRIPTION_MAX, count=len(text)
+                )
+            },
+            code="max_length",
+        )
+    if _HTML_TAG.search(text):
+        raise ValidationError({"description": _("Write plain text: HTML is not accepted.")}, code="html")
+    return mask_id_numbers(text)
+
+
+class Grievance(ProtectedPhone):
+    """A worker's grievance (职工诉求), from intake to closure: submitted → verified → assigned →
+    in progress → resolved → evaluated → closed, or reopened after evaluation.
+
+    Scoped by its federation path and zone (and by the grassroots union it is assigned to, so
+    that union's chair can handle it). The submitter's phone is protected like a member's;
+    ``employer_blind`` keeps the submitter from the employer's own union chair (see
+    ``hides_submitter_from``), and such a grievance is never assigned to that union.
+    ``due_at`` counts the tier's working days (events.working_days) from verification and moves
+    with pauses. Transitions go through events.grievances, one action each; the timeline is
+    GrievanceEvent. Anonymous workers track it by ``tracking_code`` and a PIN (hashed), others by
+    the code and the last four digits of their phone.
+    """
+
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, editable=False)
+    pin_hash = models.CharField(_("PIN (hashed)"), max_length=128, blank=True, editable=False)
+    channel = models.CharField(
+        _("came in by"), max_length=16, choices=GrievanceChannel.choices, default=GrievanceChannel.HOTLINE
+    )
+    category = models.CharField(_("category"), max_length=24, choices=GrievanceCategory.choices)
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX)
+    place = gis.PointField(_("place"), srid=4326, null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    federation = models.ForeignKey(
+        Federation,
+        models.PROTECT,
+        blank=True,
+        related_name="grievances",
+        verbose_name=_("federation"),
+        help_text=_("Filled from the zone, union or employer when one is given."),
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(
+        Zone,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grievances",
+        verbose_name=_("zone"),
+        help_text=_("Left empty: the union's zone, or the zone the place lies in."),
+    )
+    employer = models.ForeignKey(
+        "zones.Enterprise",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grievances",
+        verbose_name=_("employer"),
+    )
+    union = models.ForeignKey(
+        GrassrootsUnion,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grievances",
+        verbose_name=_("union concerned"),
+        help_text=_("The employer's union, or the union the grievance is about."),
+    )
+    submitter_name = models.CharField(_("submitter's name"), max_length=50, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    employer_blind = models.BooleanField(
+        _("keep from the employer"),
+        default=False,
+        help_text=_("The employer and its union chair never see who filed it."),
+    )
+    identity_consent = models.BooleanField(
+        _("worker consents to be named"),
+        default=False,
+        help_text=_("The worker agreed that the employer's union may know who filed it."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=GrievanceStatus.choices, default=GrievanceStatus.SUBMITTED, editable=False
+    )
+    tier = models.CharField(_("tier"), max_length=16, choices=GrievanceTier.choices, default=GrievanceTier.GENERAL)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True, editable=False)
+    pause_reason = models.CharField(_("why paused"), max_length=300, blank=True, editable=False)
+    assignee_kind = models.CharField(
+        _("assigned to (kind)"), max_length=16, choices=AssigneeKind.choices, blank=True, editable=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_grievances",
+        editable=False,
+        verbose_name=_("assigned to"),
+    )
+    assigned_union = models.ForeignKey(
+        GrassrootsUnion,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_grievances",
+        editable=False,
+        verbose_name=_("assigned union"),
+    )
+    assignee_name = models.CharField(
+        _("assigned to (name)"),
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text=_("A mediator's or lawyer's name, or the outside department."),
+    )
+    resolution = models.TextField(_("feedback to the worker"), blank=True, editable=False)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True, editable=False)
+    rating_comment = models.TextField(_("worker's comment"), blank=True, editable=False)
+    escalation_level = models.CharField(
+        _("escalated to"),
+        max_length=16,
+        choices=EscalationLevel.choices,
+        default=EscalationLevel.ZONE,
+        editable=False,
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    reminded_for = models.DateTimeField(
+        _("reminded for due time"), null=True, blank=True, editable=False, help_text=_("Claimed by the reminder task.")
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0, editable=False)
+    resolved_on_time = models.BooleanField(_("first resolved on time"), null=True, editable=False)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, editable=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    first_resolved_at = models.DateTimeField(_("first resolved at"), null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("entered by"),
+    )
+    help_request = models.OneToOneField(
+        "stations.HelpRequest",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grievance",
+        editable=False,
+        verbose_name=_("from help request"),
+    )
+    finding = models.OneToOneField(
+        "zones.Finding",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grievance",
+        editable=False,
+        verbose_name=_("from visit finding"),
+    )
+
+    scope_spec = GRIEVANCE_SCOPE
+    objects = ScopedManager()
+    history = HistoricalRecords(
+        excluded_fields=["federation_path", "phone_encrypted", "phone_hash", "pin_hash", "submitter_name"]
+    )
+
+    class Meta:
+        verbose_name = _("grievance")
+        verbose_name_plural = _("grievances")
+        ordering = ["-created_at"]
+        indexes = [
+            path_index("events_grievance_fedpath", "id"),
+            models.Index(fields=["zone", "id"], name="events_grievance_zone_id"),
+            models.Index(fields=["zone", "created_at"], name="events_grievance_zone_created"),
+            # The overdue scan reads only grievances still being handled.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["verified", "assigned", "in_progress", "reopened"], paused_at__isnull=True),
+                name="events_grievance_open_due",
+            ),
+            models.Index(fields=["phone_hash"], name="events_grievance_phone"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="events_grievance_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX),
+                name="events_grievance_description_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.formatted_code} · {self.get_category_display()}"
+
+    @property
+    def formatted_code(self) -> str:
+        code = self.tracking_code or ""
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+    @property
+    def overdue(self) -> bool:
+        return bool(
+            self.due_at and self.paused_at is None and self.status in GRIEVANCE_OPEN and self.due_at < timezone.now()
+        )
+
+    def set_pin(self, pin: str) -> None:
+        if not re.fullmatch(r"\d{4,8}", pin or ""):
+            raise ValidationError({"pin": _("Choose a PIN of 4 to 8 digits.")})
+        self.pin_hash = make_password(pin)
+
+    def check_pin(self, pin: str) -> bool:
+        return bool(self.pin_hash) and check_password(pin, self.pin_hash)
+
+    def hides_submitter_from(self, user: Any) -> bool:
+        """Whether ``user`` must not see who filed it: employer-blind, and the user chairs the employer's union."""
+        if not self.employer_blind or self.identity_consent or getattr(user, "is_superuser", False):
+            return False
+        own_union = self.union_id or (self.employer.union_id if self.employer_id else None)
+        if own_union is None:
+            return False
+        return any(g.kind == NodeKind.UNION and g.value == own_union for g in grants_for(user))
+
+    def follow_parents(self) -> None:
+        """Fill the union from the employer, the zone from the union (or the place), the federation from the zone."""
+        if self.employer_id and not self.union_id:
+            self.union_id = self.employer.union_id
+        if self.zone_id is None and self.union_id:
+            self.zone_id = self.union.zone_id
+        if self.zone_id is None and self.place is not None:
+            zones = Zone.objects.filter(boundary__covers=self.place)
+            if self.federation_id:
+                zones = zones.filter(federation_path__startswith=self.federation.path)
+            self.zone_id = zones.order_by("id").values_list("id", flat=True).first()
+        if self.zone_id:
+            self.federation_id = self.zone.federation_id
+        elif self.union_id:
+            self.federation_id = self.union.federation_id
+        if self.federation_id:
+            self.federation_path = self.federation.path
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.follow_parents()
+        if not self.tracking_code:
+            self.tracking_code = new_tracking_code()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        try:
+            self.description = check_description(self.description)
+        except ValidationError as refused:
+            errors.update(refused.error_dict)
+        self.submitter_name = " ".join(self.submitter_name.split())
+        self.address = self.address.strip()
+        if self.employer_id and self.union_id and self.employer.union_id != self.union_id:
+            errors["union"] = _("This employer is covered by another union.")
+        if self.anonymous and self.submitter_name:
+            errors["submitter_name"] = _("An anonymous grievance carries no name.")
+        if not self.employer_blind:
+            self.identity_consent = False
+        if errors:
+            raise ValidationError(errors)
+        self.follow_parents()
+        if not self.federation_id:
+            raise ValidationError({"federation": _("Choose the federation, a zone, or the union concerned.")})
+        if self.zone_id and self.union_id and self.union.zone_id and self.union.zone_id != self.zone_id:
+            raise ValidationError({"zone": _("The union concerned is in another zone.")})
+        check_inside(self.place, self.federation, "place")
+
+
+class GrievanceEvent(models.Model):
+    """One line of a grievance's timeline: a transition, an action taken, a contact attempt, a note.
+
+    Kept with its grievance (no scope of its own: whoever may view the grievance reads its
+    timeline). ``internal`` lines are for staff only; the worker's tracking page leaves them out.
+    """
+
+    grievance = models.ForeignKey(Grievance, models.CASCADE, related_name="events", verbose_name=_("grievance"))
+    kind = models.CharField(_("kind"), max_length=16, choices=GrievanceEventKind.choices)
+    status_from = models.CharField(_("from status"), max_length=16, choices=GrievanceStatus.choices, blank=True)
+    status_to = models.CharField(_("to status"), max_length=16, choices=GrievanceStatus.choices, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    internal = models.BooleanField(_("internal"), default=False, help_text=_("Not shown to the worker."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grievance timeline entry")
+        verbose_name_plural = _("grievance timeline")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["grievance", "kind", "at"], name="events_grievanceevent_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class GrievanceAttachment(models.Model):
+    """A photo attached to a grievance: checked and re-encoded by unionhub.core.images, served only
+    through the grievance's scoped API."""
+
+    grievance = models.ForeignKey(Grievance, models.CASCADE, related_name="attachments", verbose_name=_("grievance"))
+    image = models.ImageField(_("photo"), upload_to="grievances/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="grievances/%Y/%m/thumbs/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grievance photo")
+        verbose_name_plural = _("grievance photos")
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} · {self.pk}"
+
+
+class WorkingDay(models.Model):
+    """A date that breaks the usual Monday-to-Friday week: a public holiday, or a make-up workday (调休).
+
+    Loaded from events/data/working_days_cn.json (``manage.py load_working_days``) and kept
+    in the admin; ``confirmed`` is False for a year whose State Council notice was not yet
+    known when it was entered (statutory days only). Staff are warned each November when
+    next year has no confirmed calendar.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    confirmed = models.BooleanField(_("confirmed by the State Council notice"), default=True)
+
+    class Meta:
+        verbose_name = _("holiday or make-up workday")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} · {self.get_kind_display()}"

@@ -98,3 +98,19 @@ def text_offer(registration_id: int) -> None:
         )
     backend = import_string(settings.SMS_BACKEND)()
     backend.send(registration.reveal_phone(), text, key=f"activity-offer:{registration.pk}:{expires.isoformat()}")
+
+
+@shared_task(name="events.check_grievance_deadlines", ignore_result=True, acks_late=True)
+def check_grievance_deadlines() -> tuple[int, int]:
+    """Remind handlers before grievances fall due and escalate overdue ones; each happens once (claimed)."""
+    from .grievances import scan_deadlines
+
+    return scan_deadlines()
+
+
+@shared_task(name="events.check_working_day_calendar", ignore_result=True)
+def check_working_day_calendar() -> bool:
+    """In November and December: warn staff (once) when next year's working-day calendar is missing."""
+    from .grievances import check_calendar
+
+    return check_calendar()

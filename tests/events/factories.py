@@ -10,8 +10,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from events.choices import ActivityKind, Organiser, RegistrationStatus
-from events.models import Activity, ActivityPhoto, Registration, ThemeSeries
+from events.models import Activity, ActivityPhoto, Grievance, Registration, ThemeSeries
 from tests.factories import StationFactory, jpeg_bytes
+from unionhub.core import crypto
 
 _phones = itertools.count(1)
 
@@ -64,3 +65,20 @@ class ActivityPhotoFactory(factory.django.DjangoModelFactory):
     activity = factory.SubFactory(ActivityFactory)
     image = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(), name="photo.jpg"))
     thumbnail = factory.LazyFunction(lambda: ContentFile(jpeg_bytes((32, 24)), name="thumb.jpg"))
+
+
+class GrievanceFactory(factory.django.DjangoModelFactory):
+    """A wage-arrears grievance phoned in to the 12351 hotline, about a union in a zone, just submitted."""
+
+    class Meta:
+        model = Grievance
+
+    category = "wage_arrears"
+    description = "老板已经三个月没发工资了"
+    union = factory.SubFactory("tests.factories.GrassrootsUnionFactory")
+    zone = factory.SelfAttribute("union.zone")
+    federation = factory.SelfAttribute("union.federation")
+    submitter_name = "王师傅"
+    phone_encrypted = factory.LazyFunction(lambda: crypto.encrypt("13800138000"))
+    phone_hash = factory.LazyFunction(lambda: crypto.keyed_hash("13800138000"))
+    phone_last4 = "8000"

@@ -17,3 +17,15 @@ def test_the_demo_has_three_activities_in_a_theme_and_wipe_removes_them():
 
     wipe()
     assert not Activity.objects.exists() and not ThemeSeries.objects.exists()
+
+
+def test_the_demo_has_grievances_in_every_state_and_wipe_removes_them():
+    from events.models import Grievance
+
+    Loader(members=False).load()
+    Loader(members=False).load()
+    states = set(Grievance.objects.values_list("status", flat=True))
+    assert states == {"submitted", "verified", "assigned", "in_progress", "resolved", "evaluated", "closed", "reopened"}
+    assert Grievance.objects.filter(category="wage_arrears", status="submitted").count() == 1
+    wipe()
+    assert not Grievance.objects.exists()

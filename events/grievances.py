@@ -1,0 +1,737 @@
+"""Writes of grievances (职工诉求): intake from every channel, one action per transition, deadlines.
+
+    submitted ─verify→ verified ─assign→ assigned ─start→ in progress ─resolve→ resolved
+    resolved ─evaluate→ evaluated ─close→ closed          (rating ≤ 2, or the worker asks: reopened)
+    resolved ─close→ closed, without evaluation, after N logged contact attempts
+    reopened ─resolve→ resolved …                         (pause / resume while being handled)
+
+Each action locks the grievance's row, checks the actor's scope for its Action inside the
+transaction (verify, assign, pause, close need APPROVE; handling needs CHANGE), checks the
+status it starts from, and writes one timeline line (GrievanceEvent). Nothing about the
+submitter goes into notifications or work items, so employer-blind grievances stay blind
+whoever receives them. The deadline side (reminders, escalation) is claimed with conditional
+UPDATEs so that it happens once however often the beat task runs (events.tasks).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stations.choices import HelpStatus, HelpTopic
+from stations.models import HelpRequest
+from unionhub.core.actions import save_scoped
+from unionhub.core.choices import Action, FederationKind, Role
+from unionhub.core.images import ProcessedImage
+from unionhub.core.models import Federation, User
+from unionhub.core.notify import notify
+from unionhub.core.scoping import ensure_in_scope
+from zones.actions import do_raise_work_item
+from zones.choices import FindingStatus, WorkKind, WorkState
+from zones.models import Finding, GrassrootsUnion, UnionChair, WorkItem, ZoneStaff
+
+from . import working_days
+from .choices import (
+    GRIEVANCE_OPEN,
+    AssigneeKind,
+    EscalationLevel,
+    GrievanceCategory,
+    GrievanceChannel,
+    GrievanceEventKind,
+    GrievanceStatus,
+    GrievanceTier,
+)
+from .models import Grievance, GrievanceAttachment, GrievanceEvent
+
+S = GrievanceStatus
+# What a station's "I need help" topic becomes when it is taken up as a grievance.
+HELP_TOPIC_CATEGORY = {
+    HelpTopic.WAGES: GrievanceCategory.WAGE_ARREARS,
+    HelpTopic.INJURY: GrievanceCategory.WORK_INJURY,
+    HelpTopic.DISPUTE: GrievanceCategory.LABOUR_CONTRACT,
+    HelpTopic.SAFETY: GrievanceCategory.OCCUPATIONAL_SAFETY,
+    HelpTopic.HARDSHIP: GrievanceCategory.HARDSHIP,
+    HelpTopic.OTHER: GrievanceCategory.OTHER,
+}
+
+
+def admin_link(grievance: Grievance) -> str:
+    return f"/admin/events/grievance/{grievance.pk}/change/"
+
+
+def tier_days(tier: str) -> int:
+    return int(settings.GRIEVANCE_TIER_WORKING_DAYS[tier])
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+
+def do_file_grievance(grievance: Grievance, *, actor: User | None, phone: str = "", pin: str = "") -> Grievance:
+    """Take a grievance in: staff entering a hotline call (actor given), or a public channel (actor None).
+
+    A named grievance needs a phone to reach the worker; an anonymous one with no phone needs a
+    PIN, so that the worker can follow it with the tracking code. Raises ValidationError with
+    field errors, writing nothing, when the input is refused.
+    """
+    errors: dict[str, str] = {}
+    if grievance.anonymous:
+        if not phone and not pin:
+            errors["pin"] = _("Choose a PIN, so that you can follow your grievance without giving a phone.")
+    elif not phone:
+        errors["phone"] = _("Give a phone number, so that the worker can be reached.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if phone:
+            try:
+                grievance.set_phone(phone)
+            except ValidationError as refused:
+                raise ValidationError({"phone": refused.messages}) from None
+        if pin:
+            grievance.set_pin(pin)
+        grievance.created_by = actor
+        grievance.status = S.SUBMITTED
+        grievance.full_clean()
+        if actor is not None:
+            grievance._history_user = actor  # type: ignore[attr-defined]
+        grievance.save()
+        if actor is not None:
+            ensure_in_scope(grievance, actor, Action.ADD)
+        _log(
+            grievance, GrievanceEventKind.TRANSITION, actor, status_to=S.SUBMITTED, text=grievance.get_channel_display()
+        )
+    return grievance
+
+
+def do_save_grievance(grievance: Grievance, *, actor: User) -> Grievance:
+    """Staff and zone workers correct what was taken in (category, tier, description, place, employer,
+    union); whoever only handles it (an assigned union's chair) may not."""
+    if not grievance._state.adding and not (
+        Grievance.objects.restrict(actor, Action.APPROVE).filter(pk=grievance.pk).exists()
+    ):
+        raise ValidationError(_("Only the zone and the federation's staff may change what was taken in."))
+    if (
+        grievance.employer_blind
+        and grievance.assigned_union_id
+        and grievance.assigned_union_id == _own_union_id(grievance)
+    ):
+        raise ValidationError({"union": _("An employer-blind grievance cannot concern the union it is assigned to.")})
+    return save_scoped(grievance, actor=actor)
+
+
+def do_raise_grievance_from_help_request(
+    help_request: HelpRequest, *, actor: User, category: str | None = None
+) -> Grievance:
+    """Take a station's "I need help" up as a grievance; the help request is marked taken up (once)."""
+    with transaction.atomic():
+        ensure_in_scope(help_request, actor, Action.VIEW)
+        claimed = HelpRequest.objects.filter(pk=help_request.pk, status=HelpStatus.NEW).update(
+            status=HelpStatus.TAKEN_UP
+        )
+        if not claimed:
+            raise ValidationError(_("This help request was already taken up."))
+        help_request.refresh_from_db()
+        station = help_request.station
+        grievance = Grievance(
+            channel=GrievanceChannel.STATION,
+            category=category or HELP_TOPIC_CATEGORY.get(HelpTopic(help_request.topic), GrievanceCategory.OTHER),
+            description=help_request.description,
+            place=station.position,
+            address=station.name,
+            federation_id=station.federation_id,
+            zone_id=station.zone_id,
+            submitter_name=help_request.name,
+            anonymous=not help_request.name and not help_request.phone_last4,
+            help_request=help_request,
+            phone_encrypted=help_request.phone_encrypted,
+            phone_hash=help_request.phone_hash,
+            phone_last4=help_request.phone_last4,
+            created_by=actor,
+        )
+        grievance.full_clean()
+        grievance._history_user = actor  # type: ignore[attr-defined]
+        grievance.save()
+        ensure_in_scope(grievance, actor, Action.ADD)
+        _log(
+            grievance, GrievanceEventKind.TRANSITION, actor, status_to=S.SUBMITTED, text=grievance.get_channel_display()
+        )
+    return grievance
+
+
+def do_raise_grievance_from_finding(finding: Finding, *, actor: User, category: str) -> Grievance:
+    """Raise a zone visit's finding as a grievance ("raise as grievance"); the finding is then in progress."""
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        ensure_in_scope(finding, actor, Action.CHANGE)
+        if Grievance.objects.filter(finding=finding).exists():
+            raise ValidationError(_("This finding was already raised as a grievance."))
+        grievance = Grievance(
+            channel=GrievanceChannel.VISIT,
+            category=category,
+            description=finding.description,
+            union_id=finding.union_id,
+            zone_id=finding.zone_id,
+            anonymous=True,
+            finding=finding,
+            created_by=actor,
+        )
+        grievance.full_clean()
+        grievance._history_user = actor  # type: ignore[attr-defined]
+        grievance.save()
+        ensure_in_scope(grievance, actor, Action.ADD)
+        if finding.status == FindingStatus.OPEN:
+            Finding.objects.filter(pk=finding.pk).update(status=FindingStatus.IN_PROGRESS)
+        _log(
+            grievance, GrievanceEventKind.TRANSITION, actor, status_to=S.SUBMITTED, text=grievance.get_channel_display()
+        )
+    return grievance
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+def do_verify_grievance(
+    grievance: Grievance,
+    *,
+    actor: User,
+    tier: str | None = None,
+    category: str | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Grievance:
+    """The zone checks it is a real grievance, confirms its category and tier; the tier's clock starts."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.APPROVE, {S.SUBMITTED})
+        if tier is not None:
+            if tier not in GrievanceTier.values:
+                raise ValidationError({"tier": _("Choose a tier from the list.")})
+            grievance.tier = tier
+        if category is not None:
+            if category not in GrievanceCategory.values:
+                raise ValidationError({"category": _("Choose a category from the list.")})
+            grievance.category = category
+        grievance.verified_at = now
+        grievance.due_at = working_days.due_at(now, tier_days(grievance.tier))
+        _move(grievance, S.VERIFIED, actor, note)
+        if grievance.zone_id:
+            do_raise_work_item(
+                WorkItem(
+                    kind=WorkKind.GRIEVANCE,
+                    title=_title(_("Grievance {code} to handle"), grievance),
+                    detail=grievance.get_category_display(),
+                    link=admin_link(grievance),
+                    zone_id=grievance.zone_id,
+                    union_id=grievance.union_id if _union_in_zone(grievance) else None,
+                    due_on=timezone.localtime(grievance.due_at).date(),
+                ),
+                source_key=f"grievance:{grievance.pk}:verified",
+            )
+    return grievance
+
+
+def do_assign_grievance(
+    grievance: Grievance,
+    *,
+    kind: str,
+    actor: User,
+    user: User | None = None,
+    union: GrassrootsUnion | None = None,
+    name: str = "",
+    note: str = "",
+) -> Grievance:
+    """Give the grievance to a zone worker, a mediator, a union lawyer, a grassroots union or an
+    outside department (again, to reassign it). An employer-blind grievance never goes to the
+    employer's own union."""
+    name = " ".join(name.split())
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.APPROVE, {S.VERIFIED, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED})
+        if kind not in AssigneeKind.values:
+            raise ValidationError({"kind": _("Choose who it is assigned to.")})
+        if kind == AssigneeKind.ZONE_WORKER:
+            if user is None:
+                raise ValidationError({"user": _("Choose the zone worker.")})
+            if grievance.zone_id is None or not ZoneStaff.objects.filter(user=user, zone_id=grievance.zone_id).exists():
+                raise ValidationError({"user": _("Choose a worker of the grievance's zone.")})
+        elif kind == AssigneeKind.UNION:
+            if union is None or not GrassrootsUnion.objects.restrict(actor, Action.VIEW).filter(pk=union.pk).exists():
+                raise ValidationError({"union": _("Choose a union from the list.")})
+            if grievance.employer_blind and union.pk == _own_union_id(grievance):
+                raise ValidationError(
+                    {"union": _("This grievance is kept from the employer: it cannot go to the employer's own union.")}
+                )
+        elif kind in (AssigneeKind.MEDIATOR, AssigneeKind.LAWYER) and user is None and not name:
+            raise ValidationError({"name": _("Give the name of the person it is assigned to.")})
+        elif kind == AssigneeKind.DEPARTMENT and not name:
+            raise ValidationError({"name": _("Give the name of the department.")})
+        grievance.assignee_kind = kind
+        grievance.assignee = user if kind != AssigneeKind.UNION else None
+        grievance.assigned_union = union if kind == AssigneeKind.UNION else None
+        grievance.assignee_name = name if kind != AssigneeKind.UNION else ""
+        to = S.ASSIGNED if grievance.status in (S.VERIFIED, S.ASSIGNED) else grievance.status
+        _move(grievance, to, actor, note or _assignee_label(grievance), always_log=True)
+        _tell_assignee(grievance)
+    return grievance
+
+
+def do_start_grievance(grievance: Grievance, *, actor: User, note: str = "") -> Grievance:
+    """Whoever it was assigned to starts on it."""
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, {S.ASSIGNED})
+        _move(grievance, S.IN_PROGRESS, actor, note)
+    return grievance
+
+
+def do_log_grievance_action(
+    grievance: Grievance,
+    *,
+    actor: User,
+    text: str,
+    kind: str = GrievanceEventKind.ACTION,
+    internal: bool = False,
+) -> GrievanceEvent:
+    """Log an action taken or a note on a grievance being handled; internal notes stay off the worker's page."""
+    if kind not in (GrievanceEventKind.ACTION, GrievanceEventKind.NOTE):
+        raise ValidationError({"kind": _("Choose an action or a note.")})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Say what was done.")})
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, set(GRIEVANCE_OPEN) | {S.RESOLVED, S.EVALUATED})
+        return _log(grievance, kind, actor, text=text, internal=internal)
+
+
+def do_log_contact_attempt(
+    grievance: Grievance, *, actor: User, text: str = "", reached: bool = False
+) -> GrievanceEvent:
+    """Record a try to reach the worker (for feedback or the evaluation); internal to staff."""
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, set(GRIEVANCE_OPEN) | {S.RESOLVED, S.EVALUATED})
+        outcome = _("reached") if reached else _("not reached")
+        return _log(
+            grievance, GrievanceEventKind.CONTACT, actor, text=f"{outcome}: {text.strip()}".strip(": "), internal=True
+        )
+
+
+def do_resolve_grievance(
+    grievance: Grievance, *, actor: User, feedback: str, now: datetime.datetime | None = None
+) -> Grievance:
+    """It is handled: say what was done (the worker reads it); the grievance waits for their evaluation."""
+    now = now or timezone.now()
+    feedback = feedback.strip()
+    if not feedback:
+        raise ValidationError({"feedback": _("Tell the worker what was done.")})
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, {S.IN_PROGRESS, S.REOPENED})
+        if grievance.paused_at is not None:
+            raise ValidationError(_("This grievance is paused: resume it first."))
+        grievance.resolution = feedback
+        grievance.resolved_at = now
+        if grievance.first_resolved_at is None:
+            grievance.first_resolved_at = now
+            grievance.resolved_on_time = grievance.due_at is None or now <= grievance.due_at
+        _move(grievance, S.RESOLVED, actor, feedback)
+        # The inbox items raised for it are done with it (no actor of the zone's may be resolving).
+        WorkItem.objects.filter(source_key__startswith=f"grievance:{grievance.pk}:").exclude(
+            state=WorkState.DONE
+        ).update(state=WorkState.DONE, closed_at=now, resolution=feedback[:2000])
+    return grievance
+
+
+def do_evaluate_grievance(
+    grievance: Grievance, *, rating: int, comment: str = "", reopen: bool = False, actor: User | None
+) -> Grievance:
+    """The worker rates the handling 1–5. A rating of 2 or less, or asking for it, reopens the grievance.
+
+    ``actor`` is the staff member recording the worker's answer (CHANGE on the grievance), or None
+    when the worker rates on the tracking page, which has already checked the code and the phone
+    digits or PIN.
+    """
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate from 1 to 5.")})
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, {S.RESOLVED})
+        grievance.rating = rating
+        grievance.rating_comment = comment.strip()[:2000]
+        grievance.evaluated_at = timezone.now()
+        _move(grievance, S.EVALUATED, actor, _("Rated {rating} of 5. {comment}").format(rating=rating, comment=comment))
+        if reopen or rating <= 2:
+            _reopen(grievance, actor, comment or _("The worker is not satisfied."))
+    return grievance
+
+
+def do_reopen_grievance(grievance: Grievance, *, actor: User | None, reason: str) -> Grievance:
+    """Back to work after the resolution or the evaluation (the worker asks); the tier's clock starts again."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why it is reopened.")})
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, {S.RESOLVED, S.EVALUATED})
+        _reopen(grievance, actor, reason.strip())
+    return grievance
+
+
+def do_close_grievance(
+    grievance: Grievance, *, actor: User, note: str = "", now: datetime.datetime | None = None
+) -> Grievance:
+    """Close an evaluated grievance; a resolved one the worker never evaluated only after
+    GRIEVANCE_CLOSE_CONTACT_ATTEMPTS logged tries to reach them (or, with no phone, once the
+    evaluation window has passed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.APPROVE, {S.RESOLVED, S.EVALUATED})
+        if grievance.status == S.RESOLVED:
+            needed = settings.GRIEVANCE_CLOSE_CONTACT_ATTEMPTS
+            if grievance.phone_last4:
+                tries = grievance.events.filter(kind=GrievanceEventKind.CONTACT, at__gte=grievance.resolved_at).count()
+                if tries < needed:
+                    raise ValidationError(
+                        _(
+                            "The worker has not evaluated it: log {needed} attempts to reach them first "
+                            "({tries} so far)."
+                        ).format(needed=needed, tries=tries)
+                    )
+            else:
+                window = settings.GRIEVANCE_EVALUATION_WORKING_DAYS
+                if working_days.between(grievance.resolved_at, now) < window:  # type: ignore[arg-type]
+                    raise ValidationError(
+                        _("The worker left no phone: wait {days} working days for their evaluation.").format(
+                            days=window
+                        )
+                    )
+        grievance.closed_at = now
+        _move(grievance, S.CLOSED, actor, note)
+    return grievance
+
+
+def do_pause_grievance(
+    grievance: Grievance, *, actor: User, reason: str, now: datetime.datetime | None = None
+) -> Grievance:
+    """Stop the clock (waiting for an arbitration hearing, say); the reason is shown on the timeline."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the grievance is paused.")})
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.APPROVE, set(GRIEVANCE_OPEN))
+        if grievance.paused_at is not None:
+            raise ValidationError(_("This grievance is already paused."))
+        grievance.paused_at = now or timezone.now()
+        grievance.pause_reason = reason[:300]
+        grievance.save(update_fields=["paused_at", "pause_reason"])
+        _log(grievance, GrievanceEventKind.PAUSE, actor, text=reason)
+    return grievance
+
+
+def do_resume_grievance(
+    grievance: Grievance, *, actor: User, note: str = "", now: datetime.datetime | None = None
+) -> Grievance:
+    """Restart the clock: the due time moves on by the working days the pause lasted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.APPROVE, set(GRIEVANCE_OPEN))
+        if grievance.paused_at is None:
+            raise ValidationError(_("This grievance is not paused."))
+        lost = working_days.between(grievance.paused_at, now)
+        if grievance.due_at is not None:
+            grievance.due_at = working_days.shift(grievance.due_at, lost)
+        grievance.paused_at, grievance.pause_reason = None, ""
+        grievance.save(update_fields=["paused_at", "pause_reason", "due_at"])
+        text = _("{days} working days added to the time limit.").format(days=lost)
+        _log(grievance, GrievanceEventKind.RESUME, actor, text=f"{text} {note.strip()}".strip())
+    return grievance
+
+
+def do_add_grievance_photo(
+    grievance: Grievance, processed: ProcessedImage, *, actor: User | None
+) -> GrievanceAttachment:
+    """Attach a photo already checked and re-encoded by unionhub.core.images.process_image."""
+    with transaction.atomic():
+        grievance = _locked(grievance, actor, Action.CHANGE, set(S.values) - {S.CLOSED})
+        attachment = GrievanceAttachment(grievance=grievance, uploaded_by=actor)
+        name = f"{uuid.uuid4().hex}.jpg"
+        attachment.image.save(name, ContentFile(processed.image), save=False)
+        attachment.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+        attachment.save()
+        _log(grievance, GrievanceEventKind.ATTACHMENT, actor)
+    return attachment
+
+
+# --- deadlines (no actor: run by events.tasks) ---------------------------------------------------
+
+
+def reminder_cutoff(now: datetime.datetime) -> datetime.datetime:
+    """Grievances due by this time are within GRIEVANCE_REMIND_WORKING_DAYS working days of their due time."""
+    return working_days.due_at(now, settings.GRIEVANCE_REMIND_WORKING_DAYS)
+
+
+def remind_if_due(
+    grievance_id: int, *, now: datetime.datetime | None = None, cutoff: datetime.datetime | None = None
+) -> bool:
+    """Remind the handlers once per due time, once it is GRIEVANCE_REMIND_WORKING_DAYS working days
+    away or less; True if the reminder was sent by this call."""
+    now = now or timezone.now()
+    cutoff = cutoff or reminder_cutoff(now)
+    with transaction.atomic():
+        claimed = (
+            Grievance.objects.filter(
+                pk=grievance_id, status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__gte=now, due_at__lte=cutoff
+            )
+            .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_at")))
+            .update(reminded_for=F("due_at"))
+        )
+        if not claimed:
+            return False
+        grievance = Grievance.objects.get(pk=grievance_id)
+        due = timezone.localtime(grievance.due_at)  # type: ignore[arg-type]
+        notify(
+            _handlers(grievance),
+            key=f"grievance-{grievance.pk}-due-{due:%Y%m%d%H%M}",
+            title=_title(_("Grievance {code} is due on {date}"), grievance, date=f"{due:%Y-%m-%d}"),
+            body=grievance.get_category_display(),
+            link=admin_link(grievance),
+        )
+        _log(grievance, GrievanceEventKind.REMINDER, None, text=f"{due:%Y-%m-%d}", internal=True)
+    return True
+
+
+def escalate_if_overdue(grievance_id: int, *, now: datetime.datetime | None = None) -> str | None:
+    """Escalate an overdue grievance one level, exactly once per level: zone → township when past its
+    due time, township → county GRIEVANCE_COUNTY_AFTER_WORKING_DAYS working days later. Returns the
+    level reached now, or None."""
+    now = now or timezone.now()
+    current = Grievance.objects.filter(pk=grievance_id).values("escalation_level", "escalated_at").first()
+    if current is None:
+        return None
+    handling = Q(pk=grievance_id, status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__lt=now)
+    if current["escalation_level"] == EscalationLevel.ZONE:
+        level, condition = EscalationLevel.TOWNSHIP, handling & Q(escalation_level=EscalationLevel.ZONE)
+    elif current["escalation_level"] == EscalationLevel.TOWNSHIP:
+        after = settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS
+        if current["escalated_at"] is None or working_days.between(current["escalated_at"], now) < after:
+            return None
+        level = EscalationLevel.COUNTY
+        condition = handling & Q(escalation_level=EscalationLevel.TOWNSHIP, escalated_at=current["escalated_at"])
+    else:
+        return None
+    with transaction.atomic():
+        if not Grievance.objects.filter(condition).update(escalation_level=level, escalated_at=now):
+            return None  # not overdue, paused, or escalated by a concurrent run
+        grievance = Grievance.objects.select_related("federation").get(pk=grievance_id)
+        node = _level_node(grievance.federation, level)
+        staff = User.objects.filter(
+            is_active=True, role_assignments__role=Role.FEDERATION_STAFF, role_assignments__federation=node
+        ).distinct()
+        notify(
+            [*staff, *_handlers(grievance)],
+            key=f"grievance-{grievance.pk}-escalated-{level}",
+            title=_title(_("Grievance {code} is overdue: escalated to {level}"), grievance, level=node.name),
+            body=grievance.get_category_display(),
+            link=admin_link(grievance),
+        )
+        _log(grievance, GrievanceEventKind.ESCALATION, None, text=str(EscalationLevel(level).label), internal=True)
+    return level
+
+
+def scan_deadlines(*, now: datetime.datetime | None = None, batch: int = 2000) -> tuple[int, int]:
+    """Remind what is due soon and escalate what is overdue; returns (reminded, escalated).
+
+    Reads only grievances being handled and not paused (a partial index on due_at), and among
+    them only those due within the reminder window, or overdue and not yet escalated as far as
+    their time allows; each is then claimed on its own.
+    """
+    now = now or timezone.now()
+    cutoff = reminder_cutoff(now)
+    handling = Grievance.objects.filter(status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__isnull=False)
+    remind_ids = (
+        handling.filter(due_at__gte=now, due_at__lte=cutoff)
+        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_at")))
+        .values_list("pk", flat=True)
+    )
+    # N working days are at least N calendar days: a cheap first filter for the county level.
+    township_since = now - datetime.timedelta(days=settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS)
+    overdue_ids = (
+        handling.filter(due_at__lt=now)
+        .filter(
+            Q(escalation_level=EscalationLevel.ZONE)
+            | Q(escalation_level=EscalationLevel.TOWNSHIP, escalated_at__lte=township_since)
+        )
+        .values_list("pk", flat=True)
+    )
+    reminded = sum(remind_if_due(pk, now=now, cutoff=cutoff) for pk in list(remind_ids[:batch]))
+    escalated = sum(escalate_if_overdue(pk, now=now) is not None for pk in list(overdue_ids[:batch]))
+    return reminded, escalated
+
+
+def check_calendar(*, today: datetime.date | None = None) -> bool:
+    """In November and December, warn county-level (and higher) federation staff once when next year
+    has no confirmed working-day calendar. True when a warning was written."""
+    today = today or timezone.localdate()
+    if today.month < 11 or working_days.year_is_known(today.year + 1):
+        return False
+    year = today.year + 1
+    staff = User.objects.filter(
+        is_active=True,
+        role_assignments__role=Role.FEDERATION_STAFF,
+        role_assignments__federation__kind__in=[FederationKind.PROVINCE, FederationKind.CITY, FederationKind.COUNTY],
+    ).distinct()
+    notify(
+        staff,
+        key=f"working-day-calendar-{year}",
+        title=_("The working-day calendar for {year} is missing").format(year=year),
+        body=_(
+            "Grievance deadlines count working days. Enter {year}'s public holidays and make-up workdays "
+            "from the State Council's notice (admin: working-day calendar), or load them with "
+            "manage.py load_working_days."
+        ).format(year=year),
+        link="/admin/events/workingday/",
+    )
+    return True
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _locked(grievance: Grievance, actor: User | None, action: str, allowed_from: Iterable[str]) -> Grievance:
+    """The grievance's row, locked, re-checked in the actor's scope, in one of ``allowed_from``."""
+    locked = Grievance.objects.select_for_update(of=("self",)).get(pk=grievance.pk)
+    if actor is not None:
+        ensure_in_scope(locked, actor, action)
+    if locked.status not in allowed_from:
+        raise ValidationError(
+            _("This cannot be done while the grievance is “{status}”.").format(status=locked.get_status_display()),
+            code="status",
+        )
+    return locked
+
+
+def _move(grievance: Grievance, to: str, actor: User | None, text: str = "", *, always_log: bool = False) -> None:
+    before = grievance.status
+    grievance.status = to
+    if actor is not None:
+        grievance._history_user = actor  # type: ignore[attr-defined]
+    grievance.save()
+    if before != to or always_log:
+        _log(grievance, GrievanceEventKind.TRANSITION, actor, status_from=before, status_to=to, text=text.strip())
+
+
+def _reopen(grievance: Grievance, actor: User | None, reason: str) -> None:
+    grievance.reopen_count += 1
+    grievance.due_at = working_days.due_at(timezone.now(), tier_days(grievance.tier))
+    grievance.reminded_for = None
+    _move(grievance, S.REOPENED, actor, reason)
+
+
+def _log(
+    grievance: Grievance,
+    kind: str,
+    actor: User | None,
+    *,
+    text: str = "",
+    internal: bool = False,
+    status_from: str = "",
+    status_to: str = "",
+) -> GrievanceEvent:
+    return GrievanceEvent.objects.create(
+        grievance=grievance,
+        kind=kind,
+        actor=actor,
+        text=text[:4000],
+        internal=internal,
+        status_from=status_from,
+        status_to=status_to,
+    )
+
+
+def _own_union_id(grievance: Grievance) -> int | None:
+    if grievance.union_id:
+        return grievance.union_id
+    return grievance.employer.union_id if grievance.employer is not None else None
+
+
+def _union_in_zone(grievance: Grievance) -> bool:
+    return grievance.union is not None and grievance.union.zone_id == grievance.zone_id
+
+
+def _title(template: str, grievance: Grievance, **values: str) -> str:
+    """A notification title: the tracking code and category, never anything about the submitter."""
+    return template.format(code=grievance.formatted_code, **values)[:200]
+
+
+def _assignee_label(grievance: Grievance) -> str:
+    if grievance.assigned_union is not None:
+        who = grievance.assigned_union.name
+    elif grievance.assignee_name:
+        who = grievance.assignee_name
+    elif grievance.assignee is not None:
+        who = grievance.assignee.get_full_name() or grievance.assignee.get_username()
+    else:
+        who = ""
+    return f"{AssigneeKind(grievance.assignee_kind).label}: {who}"
+
+
+def _tell_assignee(grievance: Grievance) -> None:
+    """A zone worker gets the grievance in their inbox; a union's chairs and other users a notification."""
+    title = _title(_("Grievance {code} assigned to you"), grievance)
+    if grievance.assignee_kind == AssigneeKind.ZONE_WORKER and grievance.assignee and grievance.zone_id:
+        do_raise_work_item(
+            WorkItem(
+                kind=WorkKind.GRIEVANCE,
+                title=title,
+                detail=grievance.get_category_display(),
+                link=admin_link(grievance),
+                zone_id=grievance.zone_id,
+                union_id=grievance.union_id if _union_in_zone(grievance) else None,
+                assignee=grievance.assignee,
+                due_on=timezone.localtime(grievance.due_at).date() if grievance.due_at else None,
+            ),
+            source_key=f"grievance:{grievance.pk}:assigned:{grievance.assignee.pk}",
+        )
+        return
+    recipients: list[User] = []
+    if grievance.assigned_union_id:
+        recipients = [chair.user for chair in UnionChair.objects.filter(union_id=grievance.assigned_union_id)]
+    elif grievance.assignee is not None:
+        recipients = [grievance.assignee]
+    if recipients:
+        notify(
+            recipients,
+            key=f"grievance-{grievance.pk}-assigned-{grievance.events.count()}",
+            title=title,
+            body=grievance.get_category_display(),
+            link=admin_link(grievance),
+        )
+
+
+def _handlers(grievance: Grievance) -> list[User]:
+    """Who handles it now: the assigned user, the assigned union's chairs, else the zone's workers."""
+    if grievance.assignee_id:
+        return [grievance.assignee]  # type: ignore[list-item]
+    if grievance.assigned_union_id:
+        return [chair.user for chair in UnionChair.objects.filter(union_id=grievance.assigned_union_id)]
+    if grievance.zone_id:
+        return [binding.user for binding in ZoneStaff.objects.filter(zone_id=grievance.zone_id).select_related("user")]
+    return []
+
+
+def _level_node(federation: Federation, level: str) -> Federation:
+    """The federation an escalation goes to: the nearest township (or county) at or above the
+    grievance's own; its own federation when the tree has no node of that kind above it."""
+    kind = FederationKind.TOWNSHIP if level == EscalationLevel.TOWNSHIP else FederationKind.COUNTY
+    ancestors = Federation.objects.filter(pk__in=federation.ancestor_ids(), kind=kind).order_by("-depth").first()
+    if ancestors is None and level == EscalationLevel.COUNTY:
+        ancestors = (
+            Federation.objects.filter(
+                pk__in=federation.ancestor_ids(), kind__in=[FederationKind.CITY, FederationKind.PROVINCE]
+            )
+            .order_by("-depth")
+            .first()
+        )
+    return ancestors or federation
