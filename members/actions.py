@@ -28,6 +28,7 @@ STATUS_CHANGES = {
     MemberStatus.LAPSED: {MemberStatus.ACTIVE, MemberStatus.WITHDRAWN},
     MemberStatus.TRANSFERRED: set(),
     MemberStatus.WITHDRAWN: set(),
+    MemberStatus.MERGED: set(),  # only members.merging ends a record so
 }
 LEFT = {MemberStatus.LAPSED, MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED}
 
@@ -56,6 +57,9 @@ def do_save_member(member: Member, *, actor: User, phone: str = "", id_number: s
     """
     with transaction.atomic():
         check_status_change(member)
+        if member.union_id is not None:
+            # Copied again on save; set now so that full_clean checks one live membership per federation.
+            member.federation_path = member.union.federation_path
         errors = {}
         for field, value, setter in [
             ("phone", phone, member.set_phone),
@@ -116,7 +120,7 @@ def do_submit_application(
         application.union = union or holding_pool_for(county_of(federation))
         application.member_elsewhere = (
             Member.objects.filter(id_number_hash=application.id_number_hash)
-            .exclude(status__in=[MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED])
+            .exclude(status__in=[MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED, MemberStatus.MERGED])
             .exists()
         )
         application.full_clean()

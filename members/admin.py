@@ -1,14 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
 
 from .actions import do_decide_application, do_save_member
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, TransferStatus
 from .forms import MemberAdminForm
-from .models import JoinApplication, Member
+from .models import JoinApplication, Member, MemberTransfer
 from .search import name_search_q
+from .transfers import do_approve_transfer, do_refuse_transfer
 
 
 @admin.register(Member)
@@ -27,13 +30,19 @@ class MemberAdmin(ScopedAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         # "Import roster" and "Export to Excel", linked from the changelist (members.roster).
+        from django.urls import path
+
+        from .duplicate_views import duplicates
         from .roster.admin_views import roster_urls
 
-        return [*roster_urls(self), *super().get_urls()]
+        duplicates_url = path("duplicates/", self.admin_site.admin_view(duplicates), name="members_member_duplicates")
+        return [*roster_urls(self), duplicates_url, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         may_export = Member.scope_spec.allows_somewhere(request.user, Action.EXPORT)
-        return super().changelist_view(request, {**(extra_context or {}), "may_export": may_export})
+        may_merge = Member.scope_spec.allows_somewhere(request.user, Action.CHANGE)
+        context = {**(extra_context or {}), "may_export": may_export, "may_merge": may_merge}
+        return super().changelist_view(request, context)
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         if not search_term:
@@ -130,3 +139,132 @@ class JoinApplicationAdmin(ScopedAdmin):
         for application in pending:
             do_decide_application(application, approve=True, actor=request.user)
         self.message_user(request, _("{count} applications approved.").format(count=len(pending)))
+
+
+@admin.register(MemberTransfer)
+class MemberTransferAdmin(ScopedAdmin):
+    """Transfers seen from either end (the member masked); each side approves or refuses its own end.
+
+    Transfers are asked for through the API (/api/v1/member-transfers/), whose look-ups are logged.
+    """
+
+    list_display = [
+        "requested_at",
+        "masked_name",
+        "from_union",
+        "to_union",
+        "requested_by_side",
+        "sending_approved_at",
+        "receiving_approved_at",
+        "status",
+    ]
+    list_filter = ["status", "requested_by_side"]
+    list_select_related = ["member", "from_union", "to_union"]
+    fields = [
+        "masked_name",
+        "id_number_masked",
+        "from_union",
+        "to_union",
+        "requested_by_side",
+        "reason",
+        "status",
+        "requested_by",
+        "requested_at",
+        "sending_approved_by",
+        "sending_approved_at",
+        "receiving_approved_by",
+        "receiving_approved_at",
+        "refused_side",
+        "refused_by",
+        "refused_at",
+        "refusal_reason",
+        "cancelled_by",
+        "cancelled_at",
+        "completed_at",
+    ]
+    readonly_fields = fields
+    actions = ["approve_transfers", "refuse_transfers"]
+    ordering = ["-id"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return (
+            super()
+            .get_queryset(request)
+            .only(
+                *[f.attname for f in MemberTransfer._meta.concrete_fields],
+                "member__name",
+                "member__id_number_masked",
+                "from_union__name",
+                "to_union__name",
+            )
+        )
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False  # asked for through the API, after the logged look-ups
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Deciding (the bulk actions) is the only change, while the transfer waits.
+        return self._allowed(request, Action.APPROVE, obj) and (obj is None or obj.status == TransferStatus.REQUESTED)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # a transfer is a record of what happened
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        return  # every field is read-only: decisions go through the actions above
+
+    @admin.display(description=_("full name"))
+    def masked_name(self, obj: MemberTransfer) -> str:
+        return obj.masked_name
+
+    @admin.display(description=_("ID number"))
+    def id_number_masked(self, obj: MemberTransfer) -> str:
+        return obj.member.id_number_masked
+
+    def _decide(self, request, queryset, decide, done_message):  # type: ignore[no-untyped-def]
+        done = 0
+        for transfer in queryset.restrict(request.user, Action.APPROVE).filter(status=TransferStatus.REQUESTED):
+            try:
+                decide(transfer)
+            except (ValidationError, PermissionDenied) as exc:
+                for message in getattr(exc, "messages", None) or [str(exc)]:
+                    self.message_user(request, f"{transfer}: {message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, done_message.format(count=done))
+
+    @admin.action(description=_("Approve the selected transfers at your end"))
+    def approve_transfers(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._decide(
+            request,
+            queryset,
+            lambda t: do_approve_transfer(t, actor=request.user),
+            _("{count} transfers approved."),
+        )
+
+    @admin.action(description=_("Refuse the selected transfers…"))
+    def refuse_transfers(self, request, queryset):  # type: ignore[no-untyped-def]
+        reason = request.POST.get("refusal_reason", "").strip()
+        if "confirm" not in request.POST or not reason:
+            return render(
+                request,
+                "admin/members/membertransfer/refuse.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Refuse transfers"),
+                    "opts": self.model._meta,
+                    "transfers": queryset,
+                    "missing_reason": "confirm" in request.POST,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._decide(
+            request,
+            queryset,
+            lambda t: do_refuse_transfer(t, actor=request.user, reason=reason),
+            _("{count} transfers refused."),
+        )
+        return None
+
+
+# Hardship aid's admin (cases, budgets, suggestions) is registered by its own module.
+from . import hardship_admin  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MemberStatus(models.TextChoices):
@@ -8,6 +9,7 @@ class MemberStatus(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred")
     LAPSED = "lapsed", _("Lapsed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    MERGED = "merged", _("Merged into another record")
 
 
 class WorkForm(models.TextChoices):
@@ -52,3 +54,59 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", _("Importing")
     COMMITTED = "committed", _("Imported")
     ABANDONED = "abandoned", _("Abandoned")
+
+
+class TransferStatus(models.TextChoices):
+    """A transfer between unions (会员关系转接): both sides approve, in either order, then it completes."""
+
+    REQUESTED = "requested", _("Waiting for approval")
+    COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TransferSide(models.TextChoices):
+    SENDING = "sending", _("Sending union")  # 转出
+    RECEIVING = "receiving", _("Receiving union")  # 转入
+
+
+# --- Hardship aid (困难职工帮扶, members.hardship) ------------------------------------------------
+
+
+class HardshipReason(models.TextChoices):
+    ILLNESS = "illness", _("Serious illness")  # 大病
+    DISASTER = "disaster", _("Disaster or accident")  # 灾害
+    EDUCATION = "education", _("Children's education")  # 助学
+    OTHER = "other", _("Other hardship")
+
+
+class HardshipStatus(models.TextChoices):
+    """draft → submitted → reviewed → approved / refused; approved → disbursed → closed."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    REVIEWED = "reviewed", _("Reviewed: waiting for leadership")
+    APPROVED = "approved", _("Approved: to be paid")
+    REFUSED = "refused", _("Refused")
+    DISBURSED = "disbursed", _("Paid")
+    CLOSED = "closed", _("Closed")
+
+
+class DisbursementMethod(models.TextChoices):
+    BANK = "bank", _("Bank transfer")
+    CASH = "cash", _("Cash, signed for")
+    IN_KIND = "in_kind", _("In kind")
+
+
+class SuggestionSource(models.TextChoices):
+    """Why the nightly job thinks a member may need help (越温暖-style leads, never a payout)."""
+
+    VISIT_FINDING = "visit_finding", _("A visit found serious illness, injury or hardship")
+    REPEATED_AID = "repeated_aid", _("Aided repeatedly")
+    HELP_REQUEST = "help_request", _("Asked for help with hardship")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("hardship suggestion", "Open")
+    ACCEPTED = "accepted", _("Accepted: a case was opened")
+    DISMISSED = "dismissed", _("Dismissed")

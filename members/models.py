@@ -15,13 +15,24 @@ from simple_history.models import HistoricalRecords
 
 from unionhub.core.choices import ZONE_ROLES, Action, Role
 from unionhub.core.models import CopiesScope, Federation, Job, ProtectedIdNumber, ProtectedPhone, path_index
-from unionhub.core.scoping import ScopedManager, ScopeSpec
+from unionhub.core.scoping import EndsScopeSpec, ScopedManager, ScopedQuerySet, ScopeSpec
 from zones.models import GrassrootsUnion, Zone
 
-from .choices import ApplicationStatus, ImportStatus, JoinChannel, MemberStatus, Occupation, WorkForm
+from .choices import (
+    ApplicationStatus,
+    ImportStatus,
+    JoinChannel,
+    MemberStatus,
+    Occupation,
+    TransferSide,
+    TransferStatus,
+    WorkForm,
+)
 from .search import name_bigrams
 
 PERSONAL_FIELDS = ["phone_encrypted", "phone_hash", "id_number_encrypted", "id_number_hash"]
+# A membership that still holds (a lapsed member may come back): one per person and federation.
+LIVE_STATUSES = [MemberStatus.APPLIED.value, MemberStatus.ACTIVE.value, MemberStatus.LAPSED.value]
 
 
 class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
@@ -51,6 +62,17 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
     is_craftsman = models.BooleanField(_("craftsman"), default=False)
     in_hardship = models.BooleanField(_("in hardship"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # a partial index below: almost every row is NULL
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+        help_text=_("A duplicate record ends merged, pointing at the record that was kept."),
+    )
 
     # Zone workers and union chairs keep their members' records; reveal stays with federation staff.
     scope_parent = "union"
@@ -74,6 +96,18 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
             models.Index(fields=["id_number_hash"], name="members_member_idno_hash"),
             models.Index(fields=["name"], name="members_member_name", opclasses=["varchar_pattern_ops"]),
             GinIndex(fields=["name_bigrams"], name="members_member_name_bigrams"),
+            models.Index(
+                fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="members_member_merged_into"
+            ),
+        ]
+        constraints = [
+            # The same person is a live member at most once per federation (merge duplicates first).
+            models.UniqueConstraint(
+                fields=["federation_path", "id_number_hash"],
+                condition=models.Q(status__in=LIVE_STATUSES) & ~models.Q(id_number_hash=""),
+                name="members_one_live_membership_per_federation",
+                violation_error_message=_("This ID number is already a member in this federation."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +203,137 @@ class JoinApplication(CopiesScope, ProtectedPhone, ProtectedIdNumber):
             raise ValidationError({"reason": _("Say why the application is refused.")})
 
 
+# --- Transfers between unions (members.transfers) ---------------------------------------------------
+
+# What zone workers and union chairs may do to a transfer at their end: see it, ask for it,
+# approve or refuse their side, cancel it. Leadership only reads; station keepers see none.
+_TRANSFER_WORK = frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.APPROVE})
+
+
+def _transfer_end(union: str) -> ScopeSpec:
+    """One end of a transfer, scoped through that end's union (always current, whatever moves)."""
+    return ScopeSpec(
+        federation=f"{union}__federation_path",
+        zone=f"{union}__zone_id",
+        union=f"{union}_id",
+        extra=dict.fromkeys([*ZONE_ROLES, Role.UNION_CHAIR], _TRANSFER_WORK),
+        only={
+            Role.FEDERATION_STAFF: frozenset(Action.values) - {Action.DELETE},
+            Role.LEADERSHIP: frozenset({Action.VIEW}),
+            **dict.fromkeys([*ZONE_ROLES, Role.UNION_CHAIR], _TRANSFER_WORK),
+        },
+    )
+
+
+class TransferQuerySet(ScopedQuerySet):
+    def restrict_side(self, user: Any, action: str, side: str) -> TransferQuerySet:
+        """The transfers ``user`` may ``action`` from one end only (TransferSide)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        condition = MemberTransfer.scope_spec.q_for_end(side, user, action)
+        return self.none() if condition is None else self.filter(condition)
+
+
+class MemberTransfer(models.Model):
+    """A member's move from one grassroots union to another, possibly in another federation (会员关系转接).
+
+    Either side asks; both the sending and the receiving side approve, in either order; the
+    second approval completes it and the member record moves (union, zone, federation path),
+    keeping its number, history and card. Each side sees the transfer from its own end
+    (EndsScopeSpec); the receiving side sees the member masked until the member is theirs.
+    """
+
+    member = models.ForeignKey(Member, models.PROTECT, related_name="transfers", verbose_name=_("member"))
+    from_union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="+", verbose_name=_("from union"))
+    to_union = models.ForeignKey(GrassrootsUnion, models.PROTECT, related_name="+", verbose_name=_("to union"))
+    requested_by_side = models.CharField(_("asked by"), max_length=16, choices=TransferSide.choices)
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why the member moves (a new job, a move)."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("asked for by")
+    )
+    requested_at = models.DateTimeField(_("asked for at"), default=timezone.now)
+    sending_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by (sending side)"),
+    )
+    sending_approved_at = models.DateTimeField(_("approved at (sending side)"), null=True, blank=True)
+    receiving_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by (receiving side)"),
+    )
+    receiving_approved_at = models.DateTimeField(_("approved at (receiving side)"), null=True, blank=True)
+    refused_side = models.CharField(_("refused by side"), max_length=16, choices=TransferSide.choices, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("refused by")
+    )
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("why refused"), blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    scope_spec = EndsScopeSpec(
+        ends={TransferSide.SENDING: _transfer_end("from_union"), TransferSide.RECEIVING: _transfer_end("to_union")}
+    )
+    objects = models.Manager.from_queryset(TransferQuerySet)()
+
+    class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
+        indexes = [
+            models.Index(fields=["from_union", "status"], name="members_transfer_from"),
+            models.Index(fields=["to_union", "status"], name="members_transfer_to"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="requested"),
+                name="members_one_open_transfer_per_member",
+                violation_error_message=_("This member already has a transfer waiting for approval."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_union=models.F("to_union")), name="members_transfer_between_two_unions"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.masked_name}: {self.from_union} → {self.to_union}"
+
+    @property
+    def masked_name(self) -> str:
+        return self.member.masked_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TransferStatus.REQUESTED
+
+    def clean(self) -> None:
+        if self.from_union_id is not None and self.from_union_id == self.to_union_id:
+            raise ValidationError({"to_union": _("The member is already in this union.")})
+        if self.status == TransferStatus.REFUSED and not self.refusal_reason.strip():
+            raise ValidationError({"refusal_reason": _("Say why the transfer is refused.")})
+
+
 # --- Roster import (members.roster.imports) ------------------------------------------------------
 
 
@@ -255,3 +420,7 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+# Hardship aid lives in its own module (members.hardship_models); imported here so Django finds it.
+from .hardship_models import HardshipBudget, HardshipCase, HardshipFollowUp, HardshipSuggestion  # noqa: E402, F401

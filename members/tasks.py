@@ -105,3 +105,22 @@ def expire_roster_files() -> None:
     """Hourly: abandon roster uploads left alone (their files are deleted) and delete old export files."""
     imports.abandon_stale_rosters()
     exports.expire_exports()
+
+
+# --- Hardship aid (members.hardship) ---------------------------------------------------------------
+
+
+@shared_task(name="members.flag_hardship_suggestions", ignore_result=True, acks_late=True)
+def flag_hardship_suggestions() -> int:
+    """Nightly: leads for staff from visit findings and repeated aid; once per signal, never a payout."""
+    from .hardship import flag_members_needing_help
+
+    return len(flag_members_needing_help())
+
+
+@shared_task(name="members.find_duplicates", ignore_result=True, acks_late=True)
+def find_duplicates(job_id: int) -> None:
+    """Look for duplicate member records in the scope of the job's creator (members.merging)."""
+    from .merging import scan_duplicates
+
+    run_job(job_id, scan_duplicates)

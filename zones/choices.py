@@ -88,6 +88,7 @@ class WorkKind(models.TextChoices):
 
     STATION_CHECK = "station_check", _("Station upkeep")
     JOIN_APPLICATION = "join_application", _("Join application")
+    MEMBER_TRANSFER = "member_transfer", _("Member transfer")
     HELP_REQUEST = "help_request", _("Help request")
     GRIEVANCE = "grievance", _("Grievance")
     OTHER = "other", _("Other")

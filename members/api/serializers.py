@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from unionhub.core.api.serializers import ValidatedModelSerializer
+from unionhub.core.api.serializers import JobSerializer, ValidatedModelSerializer
 
-from ..models import JoinApplication, Member
+from ..models import JoinApplication, Member, MemberTransfer
 
 
 class MemberSerializer(ValidatedModelSerializer):
@@ -108,3 +108,150 @@ class JoinApplicationSerializer(serializers.ModelSerializer):
 class DecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField(label=_("approve"))
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000, label=_("reason"))
+
+
+# --- transfers (members.transfers) ---------------------------------------------------------------
+
+
+class MemberTransferSerializer(serializers.ModelSerializer):
+    """A transfer as either side sees it: the member masked (the receiving side sees no more before completion)."""
+
+    masked_name = serializers.CharField(source="member.masked_name", read_only=True, label=_("full name"))
+    id_number_masked = serializers.CharField(source="member.id_number_masked", read_only=True, label=_("ID number"))
+    masked_phone = serializers.CharField(source="member.masked_phone", read_only=True, label=_("mobile phone"))
+    from_union_name = serializers.CharField(source="from_union.name", read_only=True)
+    to_union_name = serializers.CharField(source="to_union.name", read_only=True)
+
+    class Meta:
+        model = MemberTransfer
+        fields = [
+            "id",
+            "member",
+            "masked_name",
+            "id_number_masked",
+            "masked_phone",
+            "from_union",
+            "from_union_name",
+            "to_union",
+            "to_union_name",
+            "requested_by_side",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "sending_approved_by",
+            "sending_approved_at",
+            "receiving_approved_by",
+            "receiving_approved_at",
+            "refused_side",
+            "refused_by",
+            "refused_at",
+            "refusal_reason",
+            "cancelled_by",
+            "cancelled_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    """Ask for a transfer: the sending side names its ``member``; the receiving side the worker's
+    ``id_number`` or ``phone`` (compared through the keyed hash). ``to_union`` is the destination."""
+
+    to_union = serializers.IntegerField(label=_("to union"))
+    member = serializers.IntegerField(required=False, label=_("member"))
+    id_number = serializers.CharField(required=False, allow_blank=True, label=_("ID number"))
+    phone = serializers.CharField(required=False, allow_blank=True, label=_("mobile phone"))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000, label=_("reason"))
+
+    def validate(self, attrs: dict) -> dict:
+        by_number = bool(attrs.get("id_number") or attrs.get("phone"))
+        if bool(attrs.get("member")) == by_number:
+            raise serializers.ValidationError(
+                _("Give either your member (to send them) or the worker's ID number or phone (to receive them).")
+            )
+        return attrs
+
+
+class TransferSideSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(
+        choices=[("sending", _("Sending union")), ("receiving", _("Receiving union"))],
+        required=False,
+        label=_("side"),
+        help_text=_("Only needed by someone who looks after both unions and decides for one side."),
+    )
+
+
+class TransferRefusalSerializer(TransferSideSerializer):
+    reason = serializers.CharField(max_length=1000, label=_("reason"))
+
+
+class UnionLookupSerializer(serializers.Serializer):
+    """Find a destination union outside your scope: its exact credit code, or exact name and federation name."""
+
+    credit_code = serializers.CharField(required=False, allow_blank=True, max_length=18, label=_("credit code"))
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150, label=_("union name"))
+    federation_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, label=_("federation name")
+    )
+
+
+class FoundUnionSerializer(serializers.Serializer):
+    found = serializers.BooleanField()
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+
+
+class MemberLookupSerializer(serializers.Serializer):
+    """Whether a worker is an active member somewhere: by ID number or phone, compared through the keyed hash."""
+
+    id_number = serializers.CharField(required=False, allow_blank=True, label=_("ID number"))
+    phone = serializers.CharField(required=False, allow_blank=True, label=_("mobile phone"))
+
+    def validate(self, attrs: dict) -> dict:
+        if not (attrs.get("id_number") or attrs.get("phone")):
+            raise serializers.ValidationError(_("Give the worker's ID number or mobile phone."))
+        return attrs
+
+
+class FoundMemberSerializer(serializers.Serializer):
+    found = serializers.BooleanField()
+    masked_name = serializers.CharField(allow_blank=True)
+
+
+# --- duplicates (members.merging) ------------------------------------------------------------------
+
+
+class DuplicateMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    member_number = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    union = serializers.IntegerField(source="union_id")
+    union_name = serializers.CharField(source="union.name")
+    status = serializers.CharField()
+    joined_on = serializers.DateField(allow_null=True)
+    masked_phone = serializers.CharField()
+    id_number_masked = serializers.CharField()
+
+
+class DuplicateGroupSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("id_number", _("Same ID number")), ("phone_name", _("Same phone and name"))]
+    )
+    members = DuplicateMemberSerializer(many=True)
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    scan = JobSerializer(allow_null=True, help_text=_("Your latest scan; POST to start another."))
+    groups = DuplicateGroupSerializer(many=True)
+
+
+class MergeSerializer(serializers.Serializer):
+    survivor = serializers.IntegerField(label=_("record to keep"))
+    merged = serializers.IntegerField(label=_("record to merge into it"))
+
+
+class MergedSerializer(serializers.Serializer):
+    survivor = serializers.IntegerField()
+    merged = serializers.IntegerField()
+    moved = serializers.DictField(child=serializers.IntegerField())

@@ -1,28 +1,56 @@
 from typing import Any
 
+import django_filters
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from unionhub.core.actions import do_reveal
+from unionhub.core.api.serializers import JobSerializer
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
+from zones.models import GrassrootsUnion
 
 from ..actions import do_decide_application, do_save_member
 from ..card import render_card, verification_url
 from ..filtersets import MemberFilterSet
-from ..models import JoinApplication, Member
+from ..merging import do_merge_members, do_start_duplicate_scan, groups_of, latest_scan
+from ..models import JoinApplication, Member, MemberTransfer
 from ..search import name_search_q
+from ..transfers import (
+    do_approve_transfer,
+    do_ask_transfer_in,
+    do_cancel_transfer,
+    do_refuse_transfer,
+    do_request_transfer,
+    find_destination_union,
+    find_member_for_transfer,
+)
 from .serializers import (
     DecisionSerializer,
+    DuplicateGroupSerializer,
+    DuplicatesSerializer,
+    FoundMemberSerializer,
+    FoundUnionSerializer,
     JoinApplicationSerializer,
+    MemberLookupSerializer,
     MemberSearchSerializer,
     MemberSerializer,
+    MemberTransferSerializer,
+    MergedSerializer,
+    MergeSerializer,
     RevealedSerializer,
     RevealSerializer,
+    TransferRefusalSerializer,
+    TransferRequestSerializer,
+    TransferSideSerializer,
+    UnionLookupSerializer,
 )
 
 LIST_FIELDS = [
@@ -87,6 +115,45 @@ class MemberViewSet(ScopedModelViewSet):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @extend_schema(methods=["GET"], responses=DuplicatesSerializer)
+    @extend_schema(methods=["POST"], request=None, responses={202: JobSerializer})
+    @action(detail=False, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def duplicates(self, request: Request) -> Response:
+        """Records in your scope that look like one person: the same ID number, or the same phone and name.
+
+        POST starts a scan (a job: at city scale it takes seconds); GET answers your latest scan's
+        groups as they stand now (records merged since drop out).
+        """
+        if request.method == "POST":
+            job = do_start_duplicate_scan(actor=request.user)  # type: ignore[arg-type]
+            return Response(JobSerializer(job).data, status=202)
+        scan = latest_scan(request.user)
+        groups = groups_of(scan, request.user)
+        return Response(
+            {
+                "scan": JobSerializer(scan).data if scan else None,
+                "groups": DuplicateGroupSerializer(groups, many=True).data,
+            }
+        )
+
+    @extend_schema(request=MergeSerializer, responses=MergedSerializer)
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def merge(self, request: Request) -> Response:
+        """Merge a duplicate record into the one kept: what refers to it moves, it ends merged (not deleted)."""
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = [body.validated_data["survivor"], body.validated_data["merged"]]
+        found = {m.pk: m for m in Member.objects.restrict(request.user, Action.CHANGE).filter(pk__in=ids)}
+        if len(found) != len(set(ids)) or len(set(ids)) != 2:
+            raise ValidationError({"merged": [_("Choose two of your members.")]})
+        moved = do_merge_members(
+            found[ids[0]],
+            found[ids[1]],
+            actor=request.user,
+            ip=request.META.get("REMOTE_ADDR"),  # type: ignore[arg-type]
+        )
+        return Response({"survivor": ids[0], "merged": ids[1], "moved": moved})
+
     @extend_schema(request=MemberSearchSerializer, responses=MemberSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
@@ -118,3 +185,115 @@ class JoinApplicationViewSet(ScopedReadOnlyViewSet):
         decision.is_valid(raise_exception=True)
         application = do_decide_application(self.get_object(), actor=request.user, **decision.validated_data)
         return Response(self.get_serializer(application).data)
+
+
+# --- transfers -----------------------------------------------------------------------------------
+
+
+class MemberTransferFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = MemberTransfer
+        fields = ["status", "requested_by_side", "from_union", "to_union"]
+
+
+class MemberTransferViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Transfers between unions (会员关系转接), seen from either end; every step is an action of members.transfers.
+
+    The receiving side sees the member masked until the transfer completes.
+    """
+
+    queryset = MemberTransfer.objects.select_related("member", "from_union", "to_union").only(
+        *[f.attname for f in MemberTransfer._meta.concrete_fields],
+        "member__name",
+        "member__id_number_masked",
+        "member__phone_last4",
+        "from_union__name",
+        "to_union__name",
+    )
+    serializer_class = MemberTransferSerializer
+    filterset_class = MemberTransferFilterSet
+
+    @extend_schema(request=TransferRequestSerializer, responses={201: MemberTransferSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Ask for a transfer: the sending side with ``member``, the receiving side with ``id_number`` or ``phone``."""
+        ask = TransferRequestSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        data = ask.validated_data
+        user = request.user
+        unknown_union = {"to_union": [_("Find the destination union with the look-up first.")]}
+        if data.get("member"):
+            member = Member.objects.restrict(user, Action.CHANGE).filter(pk=data["member"]).first()
+            to_union = GrassrootsUnion.objects.filter(pk=data["to_union"]).first()
+            if member is None:
+                raise ValidationError({"member": [_("Choose one of your members.")]})
+            if to_union is None:
+                raise ValidationError(unknown_union)
+            transfer = do_request_transfer(member, to_union, actor=user, reason=data["reason"])  # type: ignore[arg-type]
+        else:
+            to_union = GrassrootsUnion.objects.restrict(user, Action.VIEW).filter(pk=data["to_union"]).first()
+            if to_union is None:
+                raise ValidationError({"to_union": [_("Choose one of your unions.")]})
+            transfer = do_ask_transfer_in(
+                to_union,
+                actor=user,  # type: ignore[arg-type]
+                id_number=data.get("id_number", ""),
+                phone=data.get("phone", ""),
+                reason=data["reason"],
+                ip=request.META.get("REMOTE_ADDR"),
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=transfer.pk)).data, status=201)
+
+    @extend_schema(request=TransferSideSerializer, responses=MemberTransferSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Approve at your end; the second side's approval completes the transfer (the member moves)."""
+        body = TransferSideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = do_approve_transfer(self.get_object(), actor=request.user, side=body.validated_data.get("side"))  # type: ignore[arg-type]
+        return Response(self.get_serializer(self.get_queryset().get(pk=transfer.pk)).data)
+
+    @extend_schema(request=TransferRefusalSerializer, responses=MemberTransferSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request: Request, pk: str | None = None) -> Response:
+        """Refuse at your end, saying why."""
+        body = TransferRefusalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = do_refuse_transfer(
+            self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+            reason=body.validated_data["reason"],
+            side=body.validated_data.get("side"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=transfer.pk)).data)
+
+    @extend_schema(request=None, responses=MemberTransferSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """The asking side withdraws its request."""
+        transfer = do_cancel_transfer(self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return Response(self.get_serializer(self.get_queryset().get(pk=transfer.pk)).data)
+
+    @extend_schema(request=UnionLookupSerializer, responses=FoundUnionSerializer)
+    @action(detail=False, methods=["post"], url_path="find-union", pagination_class=None, filter_backends=[])
+    def find_union(self, request: Request) -> Response:
+        """Find a destination union anywhere by exact credit code, or exact name and federation name (logged)."""
+        ask = UnionLookupSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        union = find_destination_union(actor=request.user, ip=request.META.get("REMOTE_ADDR"), **ask.validated_data)  # type: ignore[arg-type]
+        return Response(
+            {"found": union is not None, "id": union.id if union else None, "name": union.name if union else ""}
+        )
+
+    @extend_schema(request=MemberLookupSerializer, responses=FoundMemberSerializer)
+    @action(detail=False, methods=["post"], url_path="find-member", pagination_class=None, filter_backends=[])
+    def find_member(self, request: Request) -> Response:
+        """Whether a worker is an active member somewhere (one record): yes or no and a masked name (logged)."""
+        ask = MemberLookupSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        member = find_member_for_transfer(
+            actor=request.user,  # type: ignore[arg-type]
+            id_number=ask.validated_data.get("id_number", ""),
+            phone=ask.validated_data.get("phone", ""),
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+        return Response({"found": member is not None, "masked_name": member.masked_name if member else ""})

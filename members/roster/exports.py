@@ -28,9 +28,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.packaging.custom import StringProperty
 
 from unionhub.core.actions import do_log_access
-from unionhub.core.choices import Action
+from unionhub.core.choices import Action, SecurityEventKind
 from unionhub.core.jobs import report_progress, start_job
 from unionhub.core.models import Job, User
+from unionhub.core.security_log import record as record_security_event
 
 from ..choices import MemberStatus, Occupation, WorkForm
 from ..filtersets import MemberFilterSet
@@ -92,7 +93,12 @@ def do_start_member_export(
         raise ValidationError(filterset.errors)
     kept = {key: value for key, value in filters.items() if key in filterset.filters and value not in ("", None)}
     params = {"filters": kept, "unmasked": unmasked, "reason": reason, "ip": ip}
-    return start_job(EXPORT_KIND, EXPORT_TASK, actor=actor, params=params)
+    job = start_job(EXPORT_KIND, EXPORT_TASK, actor=actor, params=params)
+    # Every export is a security event (an unmasked one also gets its access-log row when written).
+    record_security_event(
+        SecurityEventKind.EXPORT, actor=actor, ip=ip, obj=job, detail={"what": EXPORT_KIND, "unmasked": unmasked}
+    )
+    return job
 
 
 def members_to_export(actor: User, params: dict[str, Any]) -> QuerySet[Member]:

@@ -64,7 +64,7 @@ IMPORT_LOCK = 0x6D656D62  # "memb"
 # user's own right to add members to its union, so seeing the import grants nothing more.
 IMPORT_ACTION = Action.VIEW
 # Memberships that no longer hold: such a member may join again elsewhere.
-ENDED = [MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED]
+ENDED = [MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED, MemberStatus.MERGED]
 
 ERROR_MESSAGES = {
     "name_missing": _("The name is empty."),

@@ -122,6 +122,32 @@ class ScopeSpec:
         return any(self.field_for(g.kind) is not None and action in self.actions_for(g.role) for g in grants_for(user))
 
 
+@dataclass(frozen=True)
+class EndsScopeSpec(ScopeSpec):
+    """A row with two (or more) ends, each scoped by its own spec: a transfer between two unions.
+
+    A user may act on the row from any end whose spec allows the action there; actions that
+    belong to one end (the sending side approves for the sending side) ask ``q_for_end``.
+    """
+
+    ends: dict[str, ScopeSpec] = field(default_factory=dict)
+
+    def q_for_end(self, end: str, user: User, action: str) -> Q | None:
+        return self.ends[end].q_for(user, action)
+
+    def q_for(self, user: User, action: str) -> Q | None:
+        conditions = [q for q in (spec.q_for(user, action) for spec in self.ends.values()) if q is not None]
+        if not conditions:
+            return None
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined |= condition
+        return combined
+
+    def allows_somewhere(self, user: User, action: str) -> bool:
+        return any(spec.allows_somewhere(user, action) for spec in self.ends.values())
+
+
 def _outermost(paths: set[str]) -> list[str]:
     """Drop paths inside another path of the set: their rows are already covered."""
     kept: list[str] = []
