@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
+from unionhub.core.text.search import text_search
 
 from .actions import (
     do_bind_union_chair,
@@ -177,7 +178,14 @@ class VisitAdmin(ScopedAdmin):
     actions = ["accept_visits", "reject_visits"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("union__location", "zone__boundary")
+        return super().get_queryset(request).defer("union__location", "zone__boundary", "search_tokens")
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        # The search box matches the names as before, or the text by its words and synonyms.
+        by_name, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return by_name, may_have_duplicates
+        return by_name | text_search(queryset, search_term), may_have_duplicates
 
     def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
         return False
@@ -218,12 +226,19 @@ class FindingAdmin(ScopedAdmin):
     list_filter = ["kind", "category", "status"]
     inlines = [DemandMatchInline]
     list_select_related = ["union", "zone", "raised_by"]
-    search_fields = ["description", "union__name"]
+    search_fields = ["union__name"]  # and the description by its words: get_search_results
     autocomplete_fields = ["union"]
     readonly_fields = ["visit", "raised_by", "closed_at"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("union__location", "zone__boundary")
+        return super().get_queryset(request).defer("union__location", "zone__boundary", "search_tokens")
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        # The search box matches the names as before, or the text by its words and synonyms.
+        by_name, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return by_name, may_have_duplicates
+        return by_name | text_search(queryset, search_term), may_have_duplicates
 
 
 @admin.register(VisitPlanEntry)

@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework_gis.filterset import GeoFilterSet
 
+from unionhub.core.text.filters import TextSearchFilter
+
 from .models import (
     DemandMatch,
     Enterprise,
@@ -52,6 +54,7 @@ class UnionChairFilterSet(django_filters.FilterSet):
 
 
 class VisitFilterSet(django_filters.FilterSet):
+    q = TextSearchFilter()
     visited_after = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="gte")
     visited_before = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="lte")
 
@@ -61,6 +64,8 @@ class VisitFilterSet(django_filters.FilterSet):
 
 
 class FindingFilterSet(django_filters.FilterSet):
+    q = TextSearchFilter()
+
     class Meta:
         model = Finding
         fields = ["union", "zone", "visit", "kind", "category", "status"]

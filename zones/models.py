@@ -20,6 +20,8 @@ from unionhub.core.geo import check_inside, check_polygon, valid_geometry
 from unionhub.core.models import CopiesScope, Federation, path_index, validate_role_for
 from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec
+from unionhub.core.text.index import fill_search_tokens
+from unionhub.core.text.search import search_index
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
 from .choices import (
@@ -354,12 +356,16 @@ class Visit(CopiesScope):
     )
     duties = ArrayField(models.CharField(max_length=16, choices=VisitDuty.choices), verbose_name=_("duties done"))
     notes = models.TextField(_("notes"), blank=True)
+    # jieba tokens of the notes for full-text search (unionhub.core.text): filled on save,
+    # by `manage.py reindex_text` for COPY-loaded rows; GIN-indexed as to_tsvector('simple', …).
+    search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
     client_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     scope_spec = VISIT_SCOPE
+    search_sources = ("notes",)
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["federation_path", "position"])
+    history = HistoricalRecords(excluded_fields=["federation_path", "position", "search_tokens"])
 
     class Meta:
         verbose_name = _("visit")
@@ -373,6 +379,7 @@ class Visit(CopiesScope):
             models.Index(fields=["zone", "quarter"], name="zones_visit_zone_quarter"),
             models.Index(fields=["union", "-visited_at"], name="zones_visit_union_latest"),
             models.Index(fields=["worker", "-visited_at"], name="zones_visit_worker_latest"),
+            search_index("zones_visit_search"),
         ]
 
     def __str__(self) -> str:
@@ -388,7 +395,7 @@ class Visit(CopiesScope):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.quarter = str(Quarter.of(timezone.localtime(self.visited_at).date()))
-        super().save(*args, **kwargs)
+        super().save(*args, **fill_search_tokens(self, kwargs))
 
 
 class VisitPhoto(CopiesScope):
@@ -438,6 +445,7 @@ class Finding(CopiesScope):
     # What a demand asks for, so that it can be matched to a service resource (zones.matching).
     category = models.CharField(_("what is needed"), max_length=16, choices=ResourceCategory.choices, blank=True)
     description = models.TextField(_("description"))
+    search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)  # as Visit's
     status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="findings", verbose_name=_("raised by")
@@ -446,8 +454,9 @@ class Finding(CopiesScope):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     scope_spec = VISIT_SCOPE
+    search_sources = ("description",)
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["federation_path"])
+    history = HistoricalRecords(excluded_fields=["federation_path", "search_tokens"])
 
     class Meta:
         verbose_name = _("finding")
@@ -456,6 +465,7 @@ class Finding(CopiesScope):
             path_index("zones_finding_fedpath", "id"),
             models.Index(fields=["union", "status"], name="zones_finding_union_status"),
             models.Index(fields=["zone", "status"], name="zones_finding_zone_status"),
+            search_index("zones_finding_search"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -477,6 +487,9 @@ class Finding(CopiesScope):
             self.category = ""
         if self.visit_id and self.union_id and self.visit.union_id != self.union_id:
             raise ValidationError({"visit": _("This visit was to another union.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **fill_search_tokens(self, kwargs))
 
 
 class UnionIndicator(models.Model):

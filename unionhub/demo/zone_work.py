@@ -25,9 +25,11 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from unionhub.core.choices import Role
+from unionhub.core.text import search_document
 from zones.choices import FindingKind, FindingStatus, ResourceCategory, VisitDuty, VisitReview
 from zones.models import Visit
 from zones.quarters import Quarter
@@ -126,12 +128,15 @@ class ZoneWork:
 PLAN_FIELDS = ["id", "quarter", "union", "zone", "federation_path", "assignee", "first_visit"]
 VISIT_FIELDS = [
     "id", "union", "zone", "federation_path", "worker", "visited_at", "quarter", "position", "distance_m", "review",
-    "duties", "notes", "client_key", "created_at",
+    "duties", "notes", "client_key", "created_at", "search_tokens",
 ]  # fmt: skip
 FINDING_FIELDS = [
     "id", "union", "zone", "federation_path", "visit", "kind", "category", "description", "status", "raised_by",
-    "created_at", "closed_at",
+    "created_at", "closed_at", "search_tokens",
 ]  # fmt: skip
+
+# COPY bypasses save(): the search tokens are written with the rows (few distinct texts, so cached).
+indexed = lru_cache(maxsize=None)(search_document)
 
 
 def planned_quarters(today: dt.date) -> list[Quarter]:
@@ -242,10 +247,10 @@ def zone_work(world: World, workers: dict[int, list[int]], today: dt.date, total
         delay = rng.uniform(600, 21_600) if rng.random() < OFFLINE_SHARE else rng.uniform(5, 600)
         created_at = visited_at + dt.timedelta(seconds=delay)
         path = union.zone.federation.path
+        notes = rng.choice(NOTES) if rng.random() < 0.5 else ""
         work.visits.append(
             (visit_id, union.id, union.zone.id, path, worker, visited_at.isoformat(sep=" "), label, position,
-             metres, str(review), _duties(rng), rng.choice(NOTES) if rng.random() < 0.5 else "", key,
-             created_at.isoformat(sep=" "))
+             metres, str(review), _duties(rng), notes, key, created_at.isoformat(sep=" "), indexed(notes))
         )  # fmt: skip
         draw = rng.random()
         for _ in range(2 if draw < FINDING_RATE[1] else 1 if draw < sum(FINDING_RATE) else 0):
@@ -258,7 +263,7 @@ def zone_work(world: World, workers: dict[int, list[int]], today: dt.date, total
             description, category = rng.choice(FINDINGS[kind][1])
             work.findings.append(
                 (len(work.findings) + 1, union.id, union.zone.id, path, visit_id, str(kind), str(category),
-                 description, status, worker, created_at.isoformat(sep=" "), closed_at)
+                 description, status, worker, created_at.isoformat(sep=" "), closed_at, indexed(description))
             )  # fmt: skip
     for label in map(str, quarters):
         for union in unions:

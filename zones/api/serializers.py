@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from unionhub.core.api.serializers import ScopedRelatedField, ValidatedModelSerializer
+from unionhub.core.api.text import HighlightField
 
 from ..choices import FindingKind, ResourceCategory, VisitDuty, WorkState
 from ..models import (
@@ -126,6 +127,7 @@ class VisitSerializer(ValidatedModelSerializer):
 
     findings = FindingInputSerializer(many=True, write_only=True, required=False)
     union_name = serializers.CharField(source="union.name", read_only=True)
+    notes_highlight = HighlightField("notes", label=_("notes matching the search"))
     duties = serializers.ListField(
         child=serializers.ChoiceField(choices=VisitDuty.choices), allow_empty=False, label=_("duties done")
     )
@@ -145,6 +147,7 @@ class VisitSerializer(ValidatedModelSerializer):
             "review",
             "duties",
             "notes",
+            "notes_highlight",
             "findings",
             "created_at",
         ]
@@ -167,6 +170,7 @@ class ReviewSerializer(serializers.Serializer):
 
 class FindingSerializer(ValidatedModelSerializer):
     union_name = serializers.CharField(source="union.name", read_only=True)
+    description_highlight = HighlightField("description", label=_("description matching the search"))
 
     class Meta:
         model = Finding
@@ -179,6 +183,7 @@ class FindingSerializer(ValidatedModelSerializer):
             "kind",
             "category",
             "description",
+            "description_highlight",
             "status",
             "raised_by",
             "created_at",

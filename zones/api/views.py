@@ -144,9 +144,13 @@ class UnionChairViewSet(ScopedModelViewSet):
 
 
 class VisitViewSet(ScopedModelViewSet):
-    """Visits: zone workers log them (with an Idempotency-Key header), staff review flagged ones."""
+    """Visits: zone workers log them (with an Idempotency-Key header), staff review flagged ones.
 
-    queryset = Visit.objects.select_related("union").defer("union__location")
+    ``?q=`` searches the notes (jieba words and their synonyms: 拖欠工资 finds 工资一直没发);
+    each row then carries ``notes_highlight``.
+    """
+
+    queryset = Visit.objects.select_related("union").defer("union__location", "search_tokens")
     serializer_class = serializers.VisitSerializer
     filterset_class = VisitFilterSet
     http_method_names = ["get", "post", "head", "options"]
@@ -224,7 +228,9 @@ class VisitPhotoViewSet(ScopedReadOnlyViewSet):
 
 
 class FindingViewSet(ScopedModelViewSet):
-    queryset = Finding.objects.select_related("union").defer("union__location")
+    """Findings of visits; ``?q=`` searches the descriptions (synonyms count), with ``description_highlight``."""
+
+    queryset = Finding.objects.select_related("union").defer("union__location", "search_tokens")
     serializer_class = serializers.FindingSerializer
     filterset_class = FindingFilterSet
     save_action = staticmethod(do_save_finding)

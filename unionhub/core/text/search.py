@@ -1,0 +1,134 @@
+"""Full-text search over stored token documents, and highlighted snippets.
+
+A searchable model keeps ``search_tokens``: ``search_document`` of its text (segmented in
+Python by jieba, because no Chinese parser for PostgreSQL is packaged in Debian). Its GIN
+index is on ``to_tsvector('simple', search_tokens)`` (``search_index``), and
+``text_search`` filters with the very same expression, so the planner uses it.
+
+How a query is read, for recall (docs/text.md):
+
+- every wording of a synonym group in the query becomes one term, its canonical word:
+  documents carry the canonical word of each wording they contain, so "拖欠工资" finds
+  "工资一直没发" (both are indexed as 欠薪);
+- every other word is one term: the word itself, OR all of the dictionary words inside
+  it (jieba may cut "职工之家" whole in one sentence and in two in another);
+- terms are ANDed: a query of two meanings wants both.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString, mark_safe
+
+from .segment import analyse, normalise, subwords
+from .vocabulary import vocabulary
+
+SEARCH_FIELD = "search_tokens"
+MAX_QUERY_TERMS = 8  # a pasted paragraph is not a query: its first terms are
+
+# A query: terms ANDed; a term: alternatives ORed; an alternative: tokens ANDed.
+Query = list[list[tuple[str, ...]]]
+
+
+def _outermost(spans: Iterable[tuple[int, int, str]]) -> list[str]:
+    """Canonical words of the wordings not inside a longer one: "加班费" is 加班费, not also 加班."""
+    spans = list(spans)
+    kept = [c for s, e, c in spans if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for s2, e2, _ in spans)]
+    return list(dict.fromkeys(kept))
+
+
+def parse_query(text: str) -> Query:
+    result = analyse(text)
+    terms: Query = [[(canonical,)] for canonical in _outermost(result.spans)]
+    for word in dict.fromkeys(result.words):
+        inside = tuple(subwords(word)) if len(word) > 2 else ()
+        terms.append([(word,), inside] if inside else [(word,)])
+    return terms[:MAX_QUERY_TERMS]
+
+
+def tsquery(text: str) -> str:
+    """The query as ``to_tsquery('simple', …)`` text; empty when nothing searchable is left."""
+
+    def alternative(tokens: tuple[str, ...]) -> str:
+        quoted = " & ".join(f"'{t}'" for t in tokens)  # tokens are letter/digit runs: nothing to escape
+        return f"({quoted})" if len(tokens) > 1 else quoted
+
+    return " & ".join("(" + " | ".join(alternative(a) for a in term) + ")" for term in parse_query(text))
+
+
+def search_vector(field: str = SEARCH_FIELD) -> SearchVector:
+    return SearchVector(field, config="simple")
+
+
+def search_index(name: str, field: str = SEARCH_FIELD) -> GinIndex:
+    """The GIN index for ``text_search``: same expression as the filter, or the planner ignores it."""
+    return GinIndex(search_vector(field), name=name)
+
+
+def text_search(queryset: QuerySet[Any], query: str, field: str = SEARCH_FIELD) -> QuerySet[Any]:
+    """Rows of ``queryset`` whose stored tokens match ``query`` (no rows for an empty query)."""
+    raw = tsquery(query)
+    if not raw:
+        return queryset.none()
+    return queryset.alias(_text=search_vector(field)).filter(_text=SearchQuery(raw, config="simple", search_type="raw"))
+
+
+class Highlighter:
+    """Marks one query's matches in many texts (the query is read once)."""
+
+    def __init__(self, query: str, *, width: int = 80) -> None:
+        terms = parse_query(query) if query.strip() else []
+        self.wanted = {token for term in terms for alternative in term for token in alternative}
+        self.width = width
+
+    def marks(self, norm: str) -> list[tuple[int, int]]:
+        found = [(s, e) for s, e, canonical in vocabulary().match(norm) if canonical in self.wanted]
+        for token in self.wanted:
+            start = norm.find(token)
+            while start >= 0:
+                found.append((start, start + len(token)))
+                start = norm.find(token, start + len(token))
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def snippet(self, text: str | None) -> SafeString:
+        text = text or ""
+        width = self.width
+        marks = self.marks(normalise(text)) if self.wanted else []
+        start = 0
+        if marks and len(text) > width:
+            start = max(0, min(marks[0][0] - width // 4, len(text) - width))
+        end = min(len(text), start + width)
+        pieces = ["…" if start > 0 else ""]
+        position = start
+        for mark_start, mark_end in marks:
+            if mark_end <= start or mark_start >= end:
+                continue
+            mark_start, mark_end = max(mark_start, start), min(mark_end, end)
+            pieces.append(html.escape(text[position:mark_start]))
+            pieces.append(f"<mark>{html.escape(text[mark_start:mark_end])}</mark>")
+            position = mark_end
+        pieces.append(html.escape(text[position:end]))
+        pieces.append("…" if end < len(text) else "")
+        return mark_safe("".join(pieces))  # noqa: S308 - every piece of the text is escaped above
+
+
+def highlight(text: str | None, query: str, *, width: int = 80) -> SafeString:
+    """A snippet of ``text`` (``width`` characters) around the first match of ``query``.
+
+    Matches are wrapped in <mark>, everything else is HTML-escaped. Done in Python over the
+    original text (normalisation keeps offsets), so what is shown is what was written,
+    synonyms included: "拖欠工资" marks "工资一直没发".
+    """
+    return Highlighter(query, width=width).snippet(text)
