@@ -1,9 +1,11 @@
 # UnionHub application image: the same commands as scripts/ run, on Debian 12 with GDAL and GEOS.
+# Fonts: Noto CJK for the membership card (Pillow), WenQuanYi Micro Hei (TrueType) for the reports' PDFs
+# (ReportLab embeds TrueType only; unionhub/reports/documents.py).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=unionhub.settings
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext fonts-noto-cjk \
+ && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext fonts-noto-cjk fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

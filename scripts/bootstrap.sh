@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(postgresql postgresql-15-postgis-3 gdal-bin redis-server gettext
-                 chromium fonts-noto-cjk docker-compose)
+                 chromium fonts-noto-cjk fonts-wqy-microhei docker-compose)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

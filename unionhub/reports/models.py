@@ -102,3 +102,128 @@ class SummaryRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class ReportKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("quarterly report")
+    AD_HOC = "ad_hoc", _("ad-hoc report")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    LOCKED = "locked", _("locked and signed")
+
+
+class QuarterlyReport(models.Model):
+    """A report (季度报告, or an ad-hoc one for any months) on one federation node or one zone.
+
+    Built by Celery from the summary tables (unionhub.reports.quarterly), with a figures
+    snapshot, a narrative drafted from it and three files rendered from both
+    (unionhub.reports.documents). A quarterly report is unique per node, zone and quarter:
+    building again replaces the draft. Staff edit the narrative while it is a draft; locking
+    signs it (sha256 of the files and the narrative) and nothing changes it afterwards.
+    Files live in the private storage and are served only through the scoped views.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices, default=ReportKind.QUARTERLY)
+    federation = models.ForeignKey(
+        "core.Federation", models.CASCADE, related_name="reports", verbose_name=_("federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    zone = models.ForeignKey(
+        Zone, models.CASCADE, null=True, blank=True, related_name="reports", verbose_name=_("zone")
+    )
+    quarter = models.CharField(_("quarter"), max_length=6, blank=True, help_text=_("For example 2026Q3."))
+    period_start = models.DateField(_("first month"))
+    period_end = models.DateField(_("last month"), help_text=_("The first day of the period's last month."))
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    narrative = models.TextField(_("narrative"), blank=True)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    xlsx_file = models.FileField(_("workbook (xlsx)"), upload_to="reports/%Y/", blank=True)
+    docx_file = models.FileField(_("document (docx)"), upload_to="reports/%Y/", blank=True)
+    pdf_file = models.FileField(_("PDF"), upload_to="reports/%Y/", blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        "core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("requested by")
+    )
+    locked_by = models.ForeignKey(
+        "core.User", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("locked by")
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    signature = models.CharField(
+        _("signature"),
+        max_length=64,
+        blank=True,
+        help_text=_("sha256 of the three files and the narrative, at lock time."),
+    )
+
+    # Federation staff edit; leadership read and sign; zone workers read their zones' reports.
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "zone", "quarter"],
+                condition=models.Q(kind="quarterly"),
+                nulls_distinct=False,
+                name="reports_quarterly_once",
+            )
+        ]
+        indexes = [
+            path_index("reports_report_fedpath", "id"),
+            models.Index(fields=["zone", "id"], name="reports_report_zone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title_period} · {self.zone_id or self.federation_id}"
+
+    @property
+    def title_period(self) -> str:
+        if self.kind == ReportKind.QUARTERLY and self.quarter:
+            return self.quarter
+        return f"{self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == ReportStatus.LOCKED
+
+
+class EvaluationScheme(models.Model):
+    """How a federation scores its zones each quarter (依法 / 履职 / 创优) and who gets the bonus (优绩优酬).
+
+    ``weights`` maps each dimension and each indicator to a whole-number weight (see
+    unionhub.reports.evaluation.DEFAULT_WEIGHTS and docs/dashboards.md); federation staff
+    edit them on the evaluation page. A federation without a scheme uses its nearest
+    ancestor's, else the defaults.
+    """
+
+    federation = models.OneToOneField(
+        "core.Federation", models.CASCADE, related_name="evaluation_scheme", verbose_name=_("federation")
+    )
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    weights = models.JSONField(_("weights"), default=dict)
+    bonus_zones = models.PositiveSmallIntegerField(
+        _("zones whose workers get the bonus"), default=3, help_text=_("The best-ranked zones, each quarter.")
+    )
+    bonus_amount = models.PositiveIntegerField(_("bonus per worker (yuan)"), default=500)
+    updated_by = models.ForeignKey(
+        "core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_spec = ScopeSpec(federation="federation_path")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("zone evaluation scheme")
+        verbose_name_plural = _("zone evaluation schemes")
+
+    def __str__(self) -> str:
+        return str(self.federation_id)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.federation_path = self.federation.path
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("zones/<int:pk>/unions.xlsx", views.zone_unions_xlsx, name="zone-unions-xlsx"),
     path("unions/<int:pk>/", views.union, name="union"),
     path("unions/<int:pk>/visits.xlsx", views.union_visits_xlsx, name="union-visits-xlsx"),
+    path("evaluation/", report_views.evaluation_page, name="evaluation"),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report"),
+    path("reports/<int:pk>/<str:fmt>/", report_views.report_file, name="report-file"),
 ]

@@ -1,6 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import reports, views
+
+router = SimpleRouter()
+router.register("reports", reports.ReportViewSet, basename="report")
 
 # Ids as DRF's routers take them (any path segment), so that a malformed id is answered after the
 # permission check: 401/403 without credentials, 404 with them.
@@ -13,3 +17,4 @@ urlpatterns = [
     path("dashboard/map/zones/", views.ZoneMapView.as_view(), name="dashboard-map-zones"),
     path("dashboard/map/stations/", views.StationMapView.as_view(), name="dashboard-map-stations"),
 ]
+urlpatterns += router.urls
