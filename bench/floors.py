@@ -505,3 +505,71 @@ def dashboard_map_stations(request: HttpRequest) -> HttpResponse:
         .values("id", "name", "status", "zone_id", geometry=AsGeoJSON("position"))
     )
     return _json({"features": list(rows[:GEOJSON_MAX_FEATURES])})
+
+
+# --- outdoor-worker stations --------------------------------------------------------------------
+
+
+def nearest_queryset(point: Any, moment: Any, limit: int) -> Any:
+    """The stations nearest ``point`` open at ``moment``: the KNN order and the hours condition, nothing else."""
+    from django.contrib.gis.db.models import PointField
+    from django.contrib.gis.db.models.functions import Distance
+    from django.db.models import Value
+
+    from stations.choices import StationStatus
+    from stations.finder import KnnDistance
+    from stations.hours import open_at
+
+    target = Value(point, output_field=PointField(srid=4326, geography=True))
+    return (
+        Station.objects.exclude(status=StationStatus.CLOSED)
+        .filter(open_at(moment))
+        .order_by(KnnDistance(F("position"), target))
+        .values(
+            "public_code", "name", "kind", "address", "open_24h", "amenities",
+            distance=Distance("position", target), position_json=AsGeoJSON("position"),
+        )[:limit]
+    )  # fmt: skip
+
+
+def nearest(request: HttpRequest) -> HttpResponse:
+    """/stations/nearest/ (public, no log-in): the nearest open stations, as rows, with their distance."""
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from stations.hours import LocalMoment
+
+    point = Point(float(request.GET["lon"]), float(request.GET["lat"]), srid=4326)
+    rows = list(nearest_queryset(point, LocalMoment.of(timezone.now()), int(request.GET.get("limit", 10))))
+    for row in rows:
+        row["code"] = row.pop("public_code")
+        row["distance_m"] = round(row.pop("distance").m)
+        row["position"] = json.loads(row.pop("position_json"))
+    return _json({"results": rows})
+
+
+def station_usage(request: HttpRequest, pk: int) -> HttpResponse:
+    """/api/v1/stations/<id>/usage/: the station in scope, then the same GROUP BYs (stations.usage)."""
+    from stations.usage import usage_summary
+
+    if denied := _forbidden(request):
+        return denied
+    station = Station.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first()
+    if station is None:
+        return HttpResponse(status=404)
+    return _json(usage_summary(station))
+
+
+def heat_map(request: HttpRequest) -> HttpResponse:
+    """/api/v1/heat-map/geojson/: one node's layer of hexagons, as rows with the cell as PostGIS writes it."""
+    from stations.models import HeatCell
+
+    if denied := _forbidden(request):
+        return denied
+    rows = list(
+        HeatCell.objects.restrict(request.user, Action.VIEW)
+        .filter(federation=request.GET["federation"], layer=request.GET["layer"])
+        .order_by("id")
+        .values("id", "layer", "weight", geometry=AsGeoJSON("cell", precision=GEOJSON_PRECISION))[:GEOJSON_MAX_FEATURES]
+    )
+    return _json({"features": rows})

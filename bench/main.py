@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from . import stations
 from .dashboard import API_P95_MS, dashboard_sample, measure_refresh
 
 BENCH_DATABASE = "unionhub_bench"
@@ -228,7 +229,7 @@ def operations(sample: dict[str, Any]) -> list[Operation]:
 HTML_ROWS = re.compile(rb'href="/admin/[a-z_]+/[a-z_]+/(\d+)/change/|data-url="/m/unions/(\d+)/"|id="zone-(\d+)"')
 
 
-def _ids(response: Any) -> list[int]:
+def _ids(response: Any) -> list[Any]:
     if response["Content-Type"].startswith("text/html"):
         return [int(b"".join(groups)) for groups in HTML_ROWS.findall(response.content)]
     body = json.loads(response.content)
@@ -237,7 +238,7 @@ def _ids(response: Any) -> list[int]:
     if "id" in body:  # one object
         return [body["id"]]
     items = body.get("results", body.get("features", []))
-    return [item["id"] for item in items]
+    return [item["id"] if "id" in item else item["code"] for item in items]  # public rows carry a code
 
 
 def _request(client: Any, path: str, data: dict[str, Any] | None, headers: dict[str, str] | None = None) -> Any:
@@ -518,16 +519,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of every operation")
     parser.add_argument("--show-queries", action="store_true", help="print every query each request makes")
+    stations_group = parser.add_argument_group("outdoor-worker stations (bench/stations.py)")
+    stations_group.add_argument(
+        "--stations-only", action="store_true", help="run only the station rows (finder, usage, heat map, coverage)"
+    )
+    stations_group.add_argument("--no-stations", action="store_true", help="leave the station rows out")
+    stations_group.add_argument("--no-wrk", action="store_true", help="leave out the finder under wrk")
+    stations_group.add_argument("--wrk-seconds", type=int, default=10, help="seconds per wrk run (default 10)")
+    stations_group.add_argument("--no-pgbench", action="store_true", help="leave out pgbench of the finder's SQL")
+    stations_group.add_argument("--pgbench-seconds", type=int, default=10, help="pgbench -T (default 10)")
     args = parser.parse_args(argv)
 
     url = database_url()
     ensure_database(url)
+    stations.pin_public_rate()  # before Django reads its settings: see bench/stations.py
     setup_django(url)
     from django.db import connection
     from django.test import Client
 
     from . import roster
 
+    if not args.no_stations and not args.no_wrk:
+        stations.ensure_wrk()
     context = prepare(args)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -549,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     plans: list[tuple[str, str]] = []
     by_name: dict[tuple[str, str], Result] = {}
-    for op in operations(context["sample"]):
+    for op in [] if args.stations_only else operations(context["sample"]):
         if args.only and args.only not in op.name:
             continue
         if op.user not in clients:
@@ -571,20 +584,25 @@ def main(argv: list[str] | None = None) -> int:
         by_name[op.name, op.user] = result
         results.append(result)
 
-    if not args.only or args.only in "nightly anomaly job":
+    others = not args.stations_only
+    if others and (not args.only or args.only in "nightly anomaly job"):
         # With the operations the issue asks for, before the extras.
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results.insert(extras, measure_nightly_job(args.job_runs))
-    if not args.only or args.only in "dashboard figures":
+    if others and (not args.only or args.only in "dashboard figures"):
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results[extras:extras] = measure_refresh(Result, args.job_runs)
     for name, measure_roster in [
         ("roster import, 100,000 rows", roster.measure_import),
         ("unmasked export, ~100,000 rows", roster.measure_export),
     ]:
-        if not args.only or args.only in name:
+        if others and (not args.only or args.only in name):
             extras = next((n for n, r in enumerate(results) if not r.required), len(results))
             results.insert(extras, measure_roster(context["users"]["county_staff"]))
+    if not args.no_stations:
+        extras = next((n for n, r in enumerate(results) if not r.required), len(results))
+        results[extras:extras] = stations.run_station_rows(args, context, clients, url)
+        plans += context.get("plans", [])
 
     print_table(results)
     for title, plan in plans:

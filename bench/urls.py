@@ -22,5 +22,8 @@ urlpatterns = [
     path("bench-floor/dashboard/unions/<int:pk>/", floors.dashboard_union),
     path("bench-floor/dashboard/map/zones/", floors.dashboard_map_zones),
     path("bench-floor/dashboard/map/stations/", floors.dashboard_map_stations),
+    path("bench-floor/stations/nearest/", floors.nearest),
+    path("bench-floor/stations/<int:pk>/usage/", floors.station_usage),
+    path("bench-floor/heat-map/geojson/", floors.heat_map),
     path("", include("unionhub.urls")),
 ]

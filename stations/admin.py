@@ -69,7 +69,12 @@ class StationPartInline(admin.TabularInline):
     def _station_allows(self, request: HttpRequest, obj: Any, action: str) -> bool:
         if obj is None:
             return Station.scope_spec.allows_somewhere(request.user, Action.ADD)
-        return Station.objects.restrict(request.user, action).filter(pk=obj.pk).exists()
+        # Asked for every inline, form and permission on the page (65 times on a station's page):
+        # answered once per station and action within the request.
+        known: dict[tuple[int, str], bool] = request.__dict__.setdefault("_station_allows", {})
+        if (obj.pk, action) not in known:
+            known[obj.pk, action] = Station.objects.restrict(request.user, action).filter(pk=obj.pk).exists()
+        return known[obj.pk, action]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._station_allows(request, obj, Action.VIEW)

@@ -281,3 +281,100 @@ def test_the_benchmark_floors_return_the_endpoints_rows(settings):
     assert Visit.objects.count() == visits  # the replayed visit was stored once
     job = measure_nightly_job(runs=1)
     assert job.ok and job.rows == TINY.unions
+
+
+def test_it_seeds_stations_with_hours_amenities_codes_and_months_of_check_ins():
+    from stations.actions import sync_week
+    from stations.choices import Amenity, StationStatus
+    from stations.hours import Span, check_no_overlap
+    from stations.models import CheckIn, OpeningPeriod, check_span
+    from unionhub.demo.station_use import CHECK_IN_DAYS
+
+    seed()
+    stations = list(Station.objects.prefetch_related("periods"))
+    # What Station.save() gives every station: a public code, unique.
+    assert len({s.public_code for s in stations if s.public_code}) == len(stations)
+    for station in stations:
+        periods = list(station.periods.all())
+        # 24-hour stations need no periods; every other one has a valid week, and week_minutes as sync_week keeps it.
+        assert station.open_24h or periods, station
+        for period in periods:
+            check_span(period.opens, period.closes, period.overnight)
+        check_no_overlap(Span(p.weekday, p.opens, p.closes, p.overnight) for p in periods)
+        stored = station.week_minutes
+        sync_week(station)
+        assert stored == station.week_minutes
+        assert set(station.amenities) <= set(Amenity.values) and station.amenities
+    assert OpeningPeriod.objects.exists()
+
+    # The check-ins: the preset's number over the last months, copies of the station's scope, half an
+    # hour each, at a minute the station is open, nothing in the future.
+    check_ins = CheckIn.objects.all()
+    assert check_ins.count() == TINY.check_ins
+    assert not check_ins.exclude(federation_path=F("station__federation_path")).exists()
+    assert not check_ins.exclude(zone=F("station__zone")).exists()
+    now = timezone.now()
+    assert not check_ins.filter(
+        Q(checked_in_at__gte=now) | Q(checked_in_at__lt=now - datetime.timedelta(days=CHECK_IN_DAYS + 1))
+    ).exists()
+    assert (
+        scalar(
+            "SELECT count(*) FROM stations_checkin c JOIN stations_station s ON s.id = c.station_id"
+            " WHERE c.window <> tstzrange(c.checked_in_at, c.checked_in_at + interval '30 minutes')"
+            " OR NOT (s.open_24h OR s.week_minutes @> ((EXTRACT(ISODOW FROM c.checked_in_at AT TIME ZONE"
+            " 'Asia/Shanghai')::int - 1) * 1440 + EXTRACT(HOUR FROM c.checked_in_at AT TIME ZONE 'Asia/Shanghai')::int"
+            " * 60 + EXTRACT(MINUTE FROM c.checked_in_at AT TIME ZONE 'Asia/Shanghai')::int))"
+        )
+        == 0
+    )
+    by_occupation = Counter(check_ins.values_list("occupation", flat=True))
+    assert len(by_occupation) >= 5 and 0.3 < check_ins.filter(is_member=True).count() / TINY.check_ins < 0.6
+    by_hour = Counter(
+        timezone.localtime(at).hour for at in check_ins.values_list("checked_in_at", flat=True)
+    )  # lunch is busier than the small hours
+    assert by_hour[12] > by_hour[4]
+    # The busiest station (a hub) has many more than the average; open stations get the most.
+    busiest = Counter(check_ins.values_list("station_id", flat=True)).most_common(1)[0]
+    assert busiest[1] >= 3 * TINY.check_ins / TINY.stations
+    assert Station.objects.get(pk=busiest[0]).status == StationStatus.OPEN
+    # The sequence continues after the seeded ids.
+    assert scalar("SELECT nextval(pg_get_serial_sequence('stations_checkin', 'id'))") == TINY.check_ins + 1
+
+
+def test_the_station_floors_return_the_endpoints_rows(settings):
+    """The nearest-open API at noon and at 2 a.m., the usage of the busiest station, the heat map: the same
+    rows as their floors (bench/floors.py), the finder's plan a KNN index scan."""
+    from bench import stations as bench_stations
+    from bench.main import explain, measure
+    from stations.heat import refresh_all_heat_maps
+
+    seed()
+    settings.ROOT_URLCONF = "bench.urls"
+    users = {key: User.objects.get(username=name) for key, name in BENCH_USERS.items()}
+    sample = bench_stations.station_sample(users)
+    assert sample["busy_check_ins"] >= 3 * TINY.check_ins / TINY.stations
+    assert refresh_all_heat_maps() > 0
+    clients = {}
+    seen = {}
+    for clock, op in bench_stations.station_operations(sample):
+        if op.user not in clients:
+            clients[op.user] = Client()
+            if op.user != "anonymous":
+                clients[op.user].force_login(users[op.user])
+        with bench_stations.pinned_clock(clock) if clock else bench_stations._unpinned():
+            result, statements = measure(op, clients[op.user], iterations=1, warmup=0)
+            answer = clients[op.user].get(op.path).json() if clock else None
+        assert not result.notes, (op.name, result.notes)
+        seen[op.name] = result.rows
+        if clock:
+            assert bench_stations.NEAREST_INDEX in explain(bench_stations.finder_statement(statements))
+            if clock == "02:00":  # only the 24-hour stations, and those open past midnight
+                codes = [row["code"] for row in answer["results"]]
+                late = Station.objects.filter(public_code__in=codes)
+                assert not late.exclude(Q(open_24h=True) | Q(periods__overnight=True)).exists()
+    assert seen["nearest-open API at 12:00"] > 0
+    assert seen["heat map API, city check_ins"] > 0
+    usage = bench_stations.measure_usage_function(sample["busy_station"], iterations=2)
+    assert usage.rows > 0
+    coverage = bench_stations.measure_coverage(users["county_staff"], sample["county"], "one county", 60, runs=1)
+    assert coverage.ok and coverage.rows > 0

@@ -29,8 +29,8 @@ from psycopg import sql
 
 from members.models import Member
 from members.tasks import update_union_member_figures
-from stations.actions import do_bind_station_keeper
-from stations.models import Station, StationKeeper
+from stations.actions import do_bind_station_keeper, ensure_public_codes, fill_week_minutes
+from stations.models import CheckIn, OpeningPeriod, Station, StationKeeper
 from unionhub.core import bulkcopy
 from unionhub.core.actions import do_assign_role, do_save_user
 from unionhub.core.choices import Role
@@ -50,7 +50,8 @@ from zones.models import (
     ZoneStaff,
 )
 
-from .scale import MEMBER_FIELDS, MemberPlan, World, ZoneRow, member_batch
+from .scale import MEMBER_FIELDS, MemberPlan, World, ZoneRow, member_batch, text_array
+from .station_use import CHECK_IN_FIELDS, PERIOD_FIELDS, check_in_rows, period_rows
 from .zone_work import FINDING_FIELDS, PLAN_FIELDS, VISIT_FIELDS, zone_staff, zone_work
 
 # The tables a scale load owns; --replace truncates them (CASCADE takes whatever refers to them).
@@ -60,6 +61,8 @@ SCALE_MODELS: list[type[models.Model]] = [
     Finding,
     Visit,
     Member,
+    CheckIn,
+    OpeningPeriod,
     StationKeeper,
     Station,
     UnionChair,
@@ -125,8 +128,11 @@ def copy_rows(cursor: Any, model: type[models.Model], fields: Sequence[str], row
 
 
 @contextmanager
-def secondary_indexes_set_aside(cursor: Any, table: str, report: LoadReport) -> Iterator[None]:
-    """Drop the table's non-constraint indexes and foreign keys; rebuild them from their definitions.
+def secondary_indexes_set_aside(
+    cursor: Any, table: str, report: LoadReport, *, exclusions: bool = False
+) -> Iterator[None]:
+    """Drop the table's non-constraint indexes and foreign keys (and with ``exclusions`` its exclusion
+    constraints, whose GiST index is the slowest to fill row by row); rebuild them from their definitions.
 
     The primary key and unique constraints stay (ids arrive in order, so they only append).
     Everything happens inside the caller's transaction: an error rolls the drops back too.
@@ -143,10 +149,11 @@ def secondary_indexes_set_aside(cursor: Any, table: str, report: LoadReport) -> 
     )
     indexes = cursor.fetchall()
     cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
-        [table],
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass"
+        " AND (contype = 'f' OR (contype = 'x' AND %s)) ORDER BY contype DESC, conname",
+        [table, exclusions],
     )
-    foreign_keys = cursor.fetchall()
+    foreign_keys = cursor.fetchall()  # exclusion constraints first: they are checked as they are built
     for name, _ in foreign_keys:
         cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name)))
     for name, _ in indexes:
@@ -250,9 +257,10 @@ def load_world(
         with report.timed("zone staff"):
             report.counts["zone staff"] = load_zone_staff(cursor, world)
         load_zone_work(cursor, world, report, progress)
+        load_check_ins(cursor, world, report, progress)
         with report.timed("sequences"):
             for statement in connection.ops.sequence_reset_sql(
-                no_style(), [User, ZoneStaff, Visit, Finding, VisitPlanEntry]
+                no_style(), [User, ZoneStaff, Visit, Finding, VisitPlanEntry, OpeningPeriod, CheckIn]
             ):
                 cursor.execute(statement)
     with report.timed("anomaly indicators (the nightly jobs)"):
@@ -285,13 +293,17 @@ def _load_tables(
             cursor,
             Station,
             ["id", "name", "kind", "status", "federation", "federation_path", "zone", "address", "position",
-             "open_24h"],
+             "open_24h", "amenities"],
             (
                 (s.id, s.name, s.kind, s.status, s.zone.federation.id, s.zone.federation.path, s.zone.id,
-                 s.address, _ewkb(s.position), s.open_24h)
+                 s.address, _ewkb(s.position), s.open_24h, text_array(s.amenities))
                 for s in world.stations
             ),
         )  # fmt: skip
+        # The weekly periods, then what Station.save() and stations.actions.sync_week would have written.
+        report.counts["opening periods"] = copy_rows(cursor, OpeningPeriod, PERIOD_FIELDS, period_rows(world))
+        fill_week_minutes()
+        ensure_public_codes()
 
     active: Counter[int] = Counter()
 
@@ -366,6 +378,20 @@ def load_zone_work(cursor: Any, world: World, report: LoadReport, progress: Call
         report.counts["visits"] = copy_rows(cursor, Visit, VISIT_FIELDS, work.visits)
         report.counts["findings"] = copy_rows(cursor, Finding, FINDING_FIELDS, work.findings)
         report.counts["plan entries"] = copy_rows(cursor, VisitPlanEntry, PLAN_FIELDS, work.plan)
+
+
+def load_check_ins(cursor: Any, world: World, report: LoadReport, progress: Callable[[str], None]) -> None:
+    """The last months' check-ins at the stations (unionhub.demo.station_use), its indexes built afterwards."""
+    if not world.preset.check_ins:
+        return
+    table = CheckIn._meta.db_table
+    rows = check_in_rows(world, timezone.localdate(), world.preset.check_ins)
+    with (
+        report.timed("check-ins (generate, COPY, indexes)"),
+        secondary_indexes_set_aside(cursor, table, report, exclusions=True),
+    ):
+        report.counts["check-ins"] = copy_rows(cursor, CheckIn, CHECK_IN_FIELDS, rows)
+        progress(f"  check-ins: {report.counts['check-ins']:,}; rebuilding their indexes and constraints")
 
 
 @contextmanager

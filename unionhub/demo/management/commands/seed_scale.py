@@ -18,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Seed a federation tree, zones, grassroots unions, stations and members at scale "
         "(--preset ningbo: 264 zones, 13,800 unions, 2.2 million members, 12,000 stations), and a year of "
-        "zone work (zone staff, visit plans, 100,000 visits, findings) with COPY. "
+        "zone work (zone staff, visit plans, 100,000 visits, findings), stations' opening hours, amenities and "
+        "1,000,000 check-ins over the last 180 days, with COPY. "
         "Meant for a dedicated benchmark database."
     )
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             "--replace",
             action="store_true",
             help="Truncate the scale tables first (federations, users, zones, unions, stations, members, visits, "
-            "findings, visit plans, indicators, "
+            "findings, visit plans, indicators, opening periods, check-ins, "
             "their role bindings and history, and every table that refers to them).",
         )
         parser.add_argument(
