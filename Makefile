@@ -24,7 +24,16 @@ test: setup  ## Static checks, then the whole suite (browser tests and the autho
 	@scripts/check.sh
 	@$(ENV) pytest $(PYTEST_ARGS)
 
+verify: setup  ## Slow proofs (tests marked `verify`) that CI runs after `make test`
+	@$(ENV) UNIONHUB_VERIFY=1 pytest -m verify $(PYTEST_ARGS)
+
 bench: setup  ## Seed Ningbo-scale data (once) and print the benchmark table
 	@$(ENV) bench/run $(BENCH_ARGS)
 
-.PHONY: help setup run stop test bench
+backup:  ## Dump the database and media into BACKUP_DIR (default .run/backups), with a manifest
+	@scripts/backup.sh
+
+restore:  ## Restore a backup (BACKUP, default the newest) into TARGET_DB (default a fresh one) and check it
+	@scripts/restore.sh
+
+.PHONY: help setup run stop test verify bench backup restore

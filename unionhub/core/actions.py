@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from .auth import twofactor
 from .auth.lockout import unlock_usernames
-from .choices import Action
+from .choices import Action, SecurityEventKind
 from .exceptions import OutOfScope
 from .models import AccessLog, Federation, Notification, RoleAssignment, User
 from .scoping import ensure_in_scope, forget_grants
+from .security_log import record as record_security_event
 
 M = TypeVar("M", bound=models.Model)
 # Security events name accounts by id only (no personal data in log lines).
@@ -71,8 +72,13 @@ def do_assign_role(assignment: RoleAssignment, *, actor: User) -> RoleAssignment
 def do_log_access(
     *, actor: User, action: str, obj: models.Model, field: str = "", reason: str = "", ip: str | None = None
 ) -> AccessLog:
-    """Record a reveal of personal data (or an unmasked export, or a cross-scope lookup)."""
-    return AccessLog.objects.create(
+    """Record a reveal of personal data (or an unmasked export, or a cross-scope lookup).
+
+    A reveal or lookup is also a security event; an unmasked export has its security event
+    from the export's start (with every other export), so each is logged there once.
+    """
+    federation_path = getattr(obj, "federation_path", "") or getattr(obj, "path", "") or actor.federation_path
+    entry = AccessLog.objects.create(
         user=actor,
         action=action,
         model=obj._meta.label_lower,
@@ -80,8 +86,18 @@ def do_log_access(
         field=field,
         reason=reason,
         ip_address=ip,
-        federation_path=getattr(obj, "federation_path", "") or getattr(obj, "path", "") or actor.federation_path,
+        federation_path=federation_path,
     )
+    if not action.startswith("export"):
+        record_security_event(
+            SecurityEventKind.REVEAL if action == "reveal" else SecurityEventKind.LOOKUP,
+            actor=actor,
+            ip=ip,
+            obj=obj,
+            detail={"field": field} if field else {"action": action},
+            federation_path=federation_path,
+        )
+    return entry
 
 
 def do_reveal(obj: Any, field: str, *, actor: User, reason: str = "", ip: str | None = None) -> str:
@@ -116,6 +132,8 @@ def do_unlock_logins(users: Iterable[User], *, actor: User) -> int:
     with transaction.atomic():
         allowed = _changeable(users, actor)
         unlock_usernames(user.get_username() for user in allowed)
+        for user in allowed:
+            record_security_event(SecurityEventKind.UNLOCK, user=user, actor=actor)
     for user in allowed:
         security_log.info("log-in unlocked: user %s by user %s", user.pk, actor.pk)
     return len(allowed)
@@ -129,7 +147,10 @@ def do_reset_second_factor(users: Iterable[User], *, actor: User) -> int:
     with transaction.atomic():
         allowed = _changeable(users, actor)
         for user in allowed:
-            twofactor.reset(user)
+            devices = twofactor.reset(user)
+            record_security_event(
+                SecurityEventKind.TWO_FACTOR_RESET, user=user, actor=actor, detail={"devices": devices}
+            )
     for user in allowed:
         security_log.info("second factor reset: user %s by user %s", user.pk, actor.pk)
     return len(allowed)

@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from .choices import NodeKind
         from .models import RoleAssignment
         from .scoping import Grant, register_resolver
+        from .security_log import connect as connect_security_log
 
         @register_resolver
         def federation_roles(user):  # type: ignore[no-untyped-def]
@@ -22,3 +23,5 @@ class CoreConfig(AppConfig):
 
         # After every migrate, so that a new deployment has its schedules and edited ones stay.
         post_migrate.connect(ensure_default_schedules, sender=self, dispatch_uid="unionhub.beat")
+        # Log-ins, lockouts, password changes and role changes go to the security log.
+        connect_security_log()

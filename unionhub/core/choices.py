@@ -92,3 +92,25 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("sent")
     RETRYING = "retrying", _("retrying")
     FAILED = "failed", _("failed")
+
+
+class SecurityEventKind(models.TextChoices):
+    """What a security log row records (core.SecurityEvent; docs/security.md, "Security log")."""
+
+    LOGIN = "login", _("log-in")
+    LOCKOUT = "lockout", _("lockout")
+    UNLOCK = "unlock", _("unlock")
+    PASSWORD_CHANGE = "password_change", _("password change")
+    TWO_FACTOR_ENROL = "two_factor_enrol", _("second factor set up")
+    TWO_FACTOR_RESET = "two_factor_reset", _("second factor reset")
+    ROLE_GRANT = "role_grant", _("role granted")
+    ROLE_CHANGE = "role_change", _("role changed")
+    ROLE_REVOKE = "role_revoke", _("role withdrawn")
+    REVEAL = "reveal", _("personal data revealed")
+    EXPORT = "export", _("export")
+    LOOKUP = "lookup", _("cross-scope lookup")
+
+
+class SecurityEventResult(models.TextChoices):
+    SUCCESS = "success", _("succeeded")
+    FAILURE = "failure", _("failed")

@@ -30,6 +30,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .. import security_log
+from ..choices import SecurityEventKind
 from ..models import SmsDevice, User
 from . import twofactor
 from .forms import CodeForm
@@ -133,6 +135,13 @@ def _code_step(
                 if confirm:
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
+                    security_log.record(
+                        SecurityEventKind.TWO_FACTOR_ENROL,
+                        user=user,
+                        actor=user,
+                        request=request,
+                        detail={"device": "sms" if isinstance(device, SmsDevice) else "app"},
+                    )
                 twofactor.complete(request, user)
                 return redirect(_next(request)), form, None
             form.add_error("code", WRONG_CODE)
