@@ -18,12 +18,32 @@ from tests.limits import forget_public_limits
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Slow proofs (marker ``verify``) run in `make verify` (UNIONHUB_VERIFY=1), never in `make test`."""
+    if os.environ.get("UNIONHUB_VERIFY") == "1":
+        return
+    slow = [item for item in items if item.get_closest_marker("verify")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("verify")]
+
+
 @pytest.fixture(autouse=True)
 def fresh_public_limits() -> Iterator[None]:
     """Every test starts with no rate-limit counters and no one-time codes from earlier tests."""
     forget_public_limits()
     yield
     forget_public_limits()
+
+
+@pytest.fixture(autouse=True)
+def fresh_category_model() -> Iterator[None]:
+    """The category suggestion's per-process model may hold counts a rolled-back test learned."""
+    from unionhub.core.text.classify import forget_model
+
+    forget_model()
+    yield
+    forget_model()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import itertools
 
@@ -41,8 +42,13 @@ def credit_code(prefix: str = "81") -> str:
     return body + credit_check_character(body)
 
 
-def id_number(birth: str = "19900101") -> str:
-    body = f"330226{birth}{next(_serial) % 1000:03d}"
+def id_number(birth: str | None = None) -> str:
+    serial = next(_serial)
+    if birth is None:
+        # Another birth day every thousand numbers: a test session never hands out one number twice
+        # (one live membership per ID number and federation is a database rule).
+        birth = (datetime.date(1990, 1, 1) + datetime.timedelta(days=serial // 1000)).strftime("%Y%m%d")
+    body = f"330226{birth}{serial % 1000:03d}"
     return body + id_check_character(body)
 
 

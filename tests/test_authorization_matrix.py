@@ -33,8 +33,18 @@ def _value(obj, column: str):
 
 
 def expected(user, obj, action: str) -> bool:
-    """Whether ``user`` may ``action`` ``obj``, worked out from the ScopeSpec in Python."""
+    """Whether ``user`` may ``action`` ``obj``, worked out from the ScopeSpec in Python.
+
+    A row with two ends (EndsScopeSpec: a transfer) is allowed from either end.
+    """
     spec = type(obj).scope_spec
+    ends = getattr(spec, "ends", None)
+    if ends:
+        return any(_expected_by(user, obj, action, end) for end in ends.values())
+    return _expected_by(user, obj, action, spec)
+
+
+def _expected_by(user, obj, action: str, spec) -> bool:
     if spec.owner and action == Action.VIEW and _value(obj, spec.owner) == user.pk:
         return True
     for grant in grants_for(user):

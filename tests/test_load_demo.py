@@ -89,7 +89,8 @@ def test_a_second_load_changes_nothing(demo, django_assert_max_num_queries):
     before = counts()
     out = StringIO()
 
-    with django_assert_max_num_queries(26), translation.override("en"):
+    # One look per area at what an earlier load left (zones, stations, members, activities, grievances, aid…).
+    with django_assert_max_num_queries(29), translation.override("en"):
         call_command("load_demo", force=True, stdout=out)
 
     assert counts() == before

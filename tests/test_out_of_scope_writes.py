@@ -42,13 +42,16 @@ def worlds(django_db_setup, django_db_blocker):
         atomic.__exit__(None, None, None)
 
 
-def _related_fields(endpoint):
-    """The writable fields of the endpoint's serializer that name a row: (field, related model)."""
+def _related_fields(endpoint, instance=None):
+    """The writable fields of the endpoint's serializer that name a row: (field, related model).
+
+    For an update, the serializer is given its row: some fields are writable at creation only.
+    """
     serializer_class = getattr(endpoint.viewset, "serializer_class", None)
     if serializer_class is None:
         return []
     found = []
-    for name, field in serializer_class().fields.items():
+    for name, field in serializer_class(instance=instance).fields.items():
         if field.read_only:
             continue
         relation = field.child_relation if isinstance(field, ManyRelatedField) else field
@@ -81,7 +84,8 @@ def test_a_related_field_naming_a_row_out_of_scope_is_refused_like_a_missing_row
             method, url = "post", reverse(endpoint.url_name)
             if "POST" not in endpoint.methods:
                 continue
-        for field, related, many in _related_fields(endpoint):
+        instance = a.rows[endpoint.model] if endpoint.detail else None
+        for field, related, many in _related_fields(endpoint, instance):
             if related not in b.rows:
                 continue
             theirs = _error(client, method, url, field, b.rows[related].pk, many)

@@ -14,8 +14,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from events.models import Activity, ActivityPhoto, Registration, ThemeSeries
-from members.models import ImportMapping, JoinApplication, Member, RosterImport
+from events.models import Activity, ActivityPhoto, Grievance, Registration, ThemeSeries
+from members.hardship_models import HardshipBudget, HardshipCase, HardshipSuggestion
+from members.models import ImportMapping, JoinApplication, Member, MemberTransfer, RosterImport
 from members.roster.exports import EXPORT_KIND
 from stations.models import (
     Booking,
@@ -29,7 +30,13 @@ from stations.models import (
     Venue,
 )
 from tests import factories as f
-from tests.events.factories import ActivityFactory, ActivityPhotoFactory, RegistrationFactory, ThemeSeriesFactory
+from tests.events.factories import (
+    ActivityFactory,
+    ActivityPhotoFactory,
+    GrievanceFactory,
+    RegistrationFactory,
+    ThemeSeriesFactory,
+)
 from tests.stations.factories import CheckInFactory, UpkeepCheckFactory, VenueFactory
 from unionhub.core.choices import Role
 from unionhub.core.models import (
@@ -39,10 +46,11 @@ from unionhub.core.models import (
     Job,
     Notification,
     RoleAssignment,
+    SecurityEvent,
     User,
     WebhookEndpoint,
 )
-from unionhub.reports.models import MonthlyFigures
+from unionhub.reports.models import EvaluationScheme, MonthlyFigures, QuarterlyReport
 from zones.models import (
     DemandMatch,
     Enterprise,
@@ -89,6 +97,17 @@ def _notification(w: World) -> Notification:
     return Notification.objects.create(recipient=w.owner, key=f"{w.name}-hello", title="你好")
 
 
+def _transfer(w: World) -> MemberTransfer:
+    """A transfer between two unions of the same branch (its ends are both in the branch)."""
+    return MemberTransfer.objects.create(
+        member=f.MemberFactory(union=w.union),
+        from_union=w.union,
+        to_union=f.GrassrootsUnionFactory(zone=w.zone, federation=w.federation),
+        requested_by_side="sending",
+        requested_by=w.owner,
+    )
+
+
 BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     Federation: lambda w: w.federation,
     User: lambda w: w.owner,
@@ -121,6 +140,7 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     ),
     Member: lambda w: f.MemberFactory(union=w.union),
     JoinApplication: lambda w: f.JoinApplicationFactory(union=w.union),
+    MemberTransfer: _transfer,
     Job: lambda w: Job.objects.create(kind=EXPORT_KIND, created_by=w.owner, federation_path=w.federation.path),
     ImportMapping: lambda w: ImportMapping.objects.create(federation=w.federation, columns={"name": "姓名"}),
     RosterImport: lambda w: RosterImport.objects.create(
@@ -128,6 +148,15 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     ),
     AccessLog: lambda w: AccessLog.objects.create(
         user=w.owner, action="reveal", model="members.member", federation_path=w.federation.path
+    ),
+    # Dated tomorrow: the log lists the newest first, and the tests' own log-ins must not push it off page one.
+    SecurityEvent: lambda w: SecurityEvent.objects.create(
+        kind="login",
+        user=w.owner,
+        actor=w.owner,
+        ip_address="10.0.0.1",
+        federation_path=w.federation.path,
+        at=timezone.now() + datetime.timedelta(days=1),
     ),
     Notification: _notification,
     Delivery: lambda w: Delivery.objects.create(
@@ -154,9 +183,34 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     Activity: lambda w: ActivityFactory(station=w.station, series=w.rows[ThemeSeries]),
     Registration: lambda w: RegistrationFactory(activity=w.rows[Activity]),
     ActivityPhoto: lambda w: ActivityPhotoFactory(activity=w.rows[Activity]),
+    # Assigned to the world's union, so that its chair's view of grievances is in the matrix too.
+    Grievance: lambda w: GrievanceFactory(union=w.union, assigned_union=w.union, assignee_kind="union"),
+    # Hardship aid: a draft case, the federation's budget, an open lead (keys unique per call).
+    HardshipCase: lambda w: HardshipCase.objects.create(
+        member=w.rows[Member], reason="illness", description="大病住院", amount_requested=1000, created_by=w.owner
+    ),
+    HardshipBudget: lambda w: HardshipBudget.objects.create(federation=w.federation, year=2026, amount=100000),
+    HardshipSuggestion: lambda w: HardshipSuggestion.objects.create(
+        member=w.rows[Member],
+        union=w.union,
+        source="repeated_aid",
+        source_key=f"{w.name}-lead-{HardshipSuggestion.objects.count()}",
+        reason="两年内两次获得帮扶",
+    ),
     MonthlyFigures: lambda w: MonthlyFigures.objects.create(
         month=timezone.localdate().replace(day=1), federation_path=w.federation.path, zone=w.zone, members_active=1
     ),
+    # Ad hoc: any number per zone (a quarterly report is unique per node and quarter).
+    QuarterlyReport: lambda w: QuarterlyReport.objects.create(
+        kind="ad_hoc",
+        federation=w.federation,
+        federation_path=w.federation.path,
+        zone=w.zone,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 1),
+        narrative="本季度走访工作稳步推进。",
+    ),
+    EvaluationScheme: lambda w: EvaluationScheme.objects.create(federation=w.federation, weights={"lawful": 40}),
 }
 
 
@@ -200,6 +254,8 @@ def extra_rows(world: World, model: type[models.Model], count: int) -> None:
             f.WorkItemFactory(zone=world.zone, union=world.union)
         elif model is ThemeSeries:
             ThemeSeriesFactory(federation=world.federation, month=datetime.date(2020, 1 + i, 1))
+        elif model is HardshipBudget:
+            HardshipBudget.objects.create(federation=world.federation, year=2010 + i, amount=1000)
         elif model is WebhookEndpoint:
             WebhookEndpoint.objects.create(
                 federation=world.federation, channel="dingtalk", name=f"群{i}", url="http://127.0.0.1:9/r"

@@ -200,6 +200,11 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # turns enforcement off; anyone with a device still uses it.
 TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=["federation_staff", "leadership"])
 OTP_TOTP_ISSUER = "UnionHub"
+# The security log (core.SecurityEvent: log-ins, lockouts, reveals, exports, role changes) is kept this
+# many days, then purged nightly; the Cybersecurity Law (art. 21) asks for at least six months.
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=190)
+if SECURITY_LOG_RETENTION_DAYS < 184:
+    raise ImproperlyConfigured("SECURITY_LOG_RETENTION_DAYS must be at least 184 (six months)")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -230,6 +235,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "AssigneeKindEnum": "events.choices.AssigneeKind",
+        "GrievanceEventKindEnum": "events.choices.GrievanceEventKind",
+        "GrievanceCategoryEnum": "events.choices.GrievanceCategory",
+        "GrievanceStatusEnum": "events.choices.GrievanceStatus",
+        "GrievanceChannelEnum": "events.choices.GrievanceChannel",
+        "EscalationLevelEnum": "events.choices.EscalationLevel",
+        "GrievanceTierEnum": "events.choices.GrievanceTier",
+        # The name the zones' resource categories had before grievances brought a second "category".
+        "CategoryEnum": "zones.choices.ResourceCategory",
         "FederationKindEnum": "unionhub.core.choices.FederationKind",
         "ZoneKindEnum": "zones.choices.ZoneKind",
         "StationKindEnum": "stations.choices.StationKind",
@@ -238,6 +252,14 @@ SPECTACULAR_SETTINGS = {
         "CheckInOccupationEnum": "stations.choices.Occupation",
         "RoleEnum": "unionhub.core.choices.Role",
         "FindingKindEnum": "zones.choices.FindingKind",
+        "TransferSideEnum": "members.choices.TransferSide",
+        "HardshipStatusEnum": "members.choices.HardshipStatus",
+        "HardshipReasonEnum": "members.choices.HardshipReason",
+        "SuggestionStatusEnum": "members.choices.SuggestionStatus",
+        "SuggestionSourceEnum": "members.choices.SuggestionSource",
+        "DisbursementMethodEnum": "members.choices.DisbursementMethod",
+        "ReportKindEnum": "unionhub.reports.models.ReportKind",
+        "ReportStatusEnum": "unionhub.reports.models.ReportStatus",
     },
 }
 
@@ -308,6 +330,8 @@ UNIONHUB_BEAT_SCHEDULE = {
     # or union was added: planning only adds what is missing.
     "union indicators": {"task": "zones.compute_union_indicators", "schedule": crontab(minute=40, hour=2)},
     "union member figures": {"task": "members.update_union_member_figures", "schedule": crontab(minute=50, hour=2)},
+    # Leads for hardship aid (visit findings, repeated aid) for staff to review; never a payout.
+    "hardship suggestions": {"task": "members.flag_hardship_suggestions", "schedule": crontab(minute=10, hour=4)},
     "heat maps": {"task": "stations.refresh_heat_maps", "schedule": crontab(minute=30, hour=3)},
     # Mondays 09:10: stations with no weekly check last week become work for their zone.
     "missed station checks": {
@@ -317,6 +341,16 @@ UNIONHUB_BEAT_SCHEDULE = {
     "union cadres trained": {"task": "events.update_cadres_trained", "schedule": crontab(minute=0, hour=3)},
     "expire activity offers": {"task": "events.expire_offers", "schedule": 60.0},
     "record activity no-shows": {"task": "events.record_no_shows", "schedule": crontab(minute=10)},
+    # Grievances: reminders before the due time and escalation when overdue, every 15 minutes in
+    # office hours; each November from the 1st, a daily check that next year's calendar is there.
+    "grievance deadlines": {
+        "task": "events.check_grievance_deadlines",
+        "schedule": crontab(minute="*/15", hour="7-20"),
+    },
+    "working-day calendar": {
+        "task": "events.check_working_day_calendar",
+        "schedule": crontab(minute=0, hour=9, month_of_year="11,12"),
+    },
     "visit reminders": {
         "task": "zones.send_visit_reminders",
         "schedule": crontab(minute=5, hour="9-17"),
@@ -326,11 +360,18 @@ UNIONHUB_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour="*", day_of_month="1-3", month_of_year="1,4,7,10"),
     },
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
+    "purge security log": {"task": "core.purge_security_log", "schedule": crontab(hour=3, minute=43)},
     "expire roster files": {"task": "members.expire_roster_files", "schedule": crontab(minute=25)},
     # The dashboard's summary table: the current and previous month every five minutes, every
     # month of its history nightly (unionhub/reports/summaries.py says why).
     "dashboard figures": {"task": "reports.refresh_dashboard_figures", "schedule": 300.0},
     "dashboard figures, history": {"task": "reports.rebuild_dashboard_figures", "schedule": crontab(minute=20, hour=3)},
+    # 04:30 on the first day of each quarter, after the night's rebuild of the summary table: every
+    # federation node's and zone's report for the quarter just ended (docs/dashboards.md).
+    "quarterly reports": {
+        "task": "reports.build_quarterly_reports",
+        "schedule": crontab(minute=30, hour=4, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }
 
 # Zone work: remind workers of unvisited unions when this many days of the quarter are left,
@@ -339,9 +380,33 @@ VISIT_REMINDER_DAYS_LEFT = env.int("VISIT_REMINDER_DAYS_LEFT", default=30)
 VISIT_ESCALATION_DAYS_LEFT = env.int("VISIT_ESCALATION_DAYS_LEFT", default=14)
 # Activities: how long a worker promoted from the waiting list has to confirm the place.
 ACTIVITY_OFFER_HOURS = env.int("ACTIVITY_OFFER_HOURS", default=24)
+# Grievances (docs/grievances.md): working days to resolve, per tier (一般, 难点, 特别复杂), counted from
+# verification; a reminder this many working days before the due time; a grievance overdue at the
+# township level for GRIEVANCE_COUNTY_AFTER_WORKING_DAYS more working days goes to the county; closing
+# without the worker's evaluation needs this many logged contact attempts (or, with no phone to call,
+# the evaluation window to have passed).
+GRIEVANCE_TIER_WORKING_DAYS = {
+    "general": env.int("GRIEVANCE_GENERAL_WORKING_DAYS", default=5),
+    "difficult": env.int("GRIEVANCE_DIFFICULT_WORKING_DAYS", default=15),
+    "very_complex": env.int("GRIEVANCE_VERY_COMPLEX_WORKING_DAYS", default=30),
+}
+GRIEVANCE_REMIND_WORKING_DAYS = env.int("GRIEVANCE_REMIND_WORKING_DAYS", default=1)
+GRIEVANCE_COUNTY_AFTER_WORKING_DAYS = env.int("GRIEVANCE_COUNTY_AFTER_WORKING_DAYS", default=5)
+GRIEVANCE_CLOSE_CONTACT_ATTEMPTS = env.int("GRIEVANCE_CLOSE_CONTACT_ATTEMPTS", default=3)
+GRIEVANCE_EVALUATION_WORKING_DAYS = env.int("GRIEVANCE_EVALUATION_WORKING_DAYS", default=5)
 # The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
 CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+
+# Quarterly and ad-hoc reports (unionhub/reports/documents.py, docs/dashboards.md): the language
+# they are written in, the zones' visit target named in the narrative, the PDF's embeddable
+# TrueType CJK font (empty: the first one found, else ReportLab's built-in STSong-Light), and
+# the fonts the Word document names for its title and body (公文: 方正小标宋, 仿宋).
+REPORT_LANGUAGE = env.str("REPORT_LANGUAGE", default="zh-hans")
+REPORT_VISIT_TARGET_PERCENT = env.float("REPORT_VISIT_TARGET_PERCENT", default=80.0)
+REPORT_PDF_FONT_PATH = env.str("REPORT_PDF_FONT_PATH", default="")
+REPORT_DOCX_TITLE_FONT = env.str("REPORT_DOCX_TITLE_FONT", default="方正小标宋简体")
+REPORT_DOCX_BODY_FONT = env.str("REPORT_DOCX_BODY_FONT", default="仿宋_GB2312")
 QUIET_HOURS = tuple(env.list("QUIET_HOURS", cast=int, default=[21, 8]))  # start hour, end hour (local)
 # Roster import and export (members.roster): uploads are deleted once imported, or abandoned after
 # ROSTER_UPLOAD_TTL_HOURS; export files are deleted MEMBER_EXPORT_TTL_HOURS after they were made.

@@ -27,6 +27,8 @@ from .choices import (
     JobStatus,
     NodeKind,
     Role,
+    SecurityEventKind,
+    SecurityEventResult,
 )
 from .geo import valid_geometry
 from .scoping import ScopedManager, ScopedQuerySet, ScopeSpec
@@ -432,6 +434,68 @@ class AccessLog(models.Model):
         return f"{self.user} {self.action} {self.model}:{self.object_id}"
 
 
+class SecurityEvent(models.Model):
+    """One security-relevant event, kept SECURITY_LOG_RETENTION_DAYS for auditors (Cybersecurity Law art. 21).
+
+    Log-ins (succeeded or failed), lockouts and unlocks, password changes, second-factor
+    set-up and resets, role changes, reveals of personal data, exports and cross-scope
+    lookups: each is one row, written by unionhub.core.security_log. A row names accounts by
+    key only and holds no personal data beyond the event's need: never a typed user name
+    (it may be a password typed into the wrong field), an ID number or a phone number; the
+    client address, which an investigation needs. Reveals also have their AccessLog row
+    (with the stated reason); this table is the one timeline an auditor filters.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=SecurityEventKind.choices)
+    result = models.CharField(
+        _("result"), max_length=16, choices=SecurityEventResult.choices, default=SecurityEventResult.SUCCESS
+    )
+    # No foreign-key constraint: a row outlives the account it names (its key is kept).
+    user = models.ForeignKey(
+        User,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("account"),
+        help_text=_("The account the event is about."),
+    )
+    actor = models.ForeignKey(
+        User,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    federation_path = models.CharField(_("federation path"), max_length=255, blank=True)
+
+    # Read by federation staff and leadership of the node (auditors); nobody edits it.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        only={Role.FEDERATION_STAFF: frozenset({Action.VIEW}), Role.LEADERSHIP: frozenset({Action.VIEW})},
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        indexes = [
+            path_index("core_secevent_fedpath", "id"),
+            models.Index(fields=["kind", "at"], name="core_secevent_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_result_display()} #{self.pk}"
+
+
 class Notification(models.Model):
     """A message to one staff user: their in-app inbox row, delivered once per key."""
 
@@ -559,3 +623,24 @@ class SmsDevice(ThrottlingMixin, SideChannelDevice):
 
     def get_throttle_factor(self) -> int:
         return 1
+
+
+class TextCategoryCount(models.Model):
+    """What handled cases teach the category suggestion (unionhub.core.text.classify).
+
+    One row per (category, feature word) with how often the word appeared in texts staff
+    filed under the category; the row with an empty ``token`` counts the texts themselves.
+    The union vocabulary's prior is not stored: it comes from vocabulary.toml.
+    """
+
+    category = models.CharField(_("category"), max_length=32)
+    token = models.CharField(_("word"), max_length=64, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("learned word count")
+        verbose_name_plural = _("learned word counts")
+        constraints = [models.UniqueConstraint(fields=["category", "token"], name="core_textcount_once")]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.token or '#'} · {self.count}"

@@ -7,7 +7,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
-from . import channels, notify, outbox
+from . import channels, notify, outbox, security_log
 from .choices import DeliveryStatus
 from .models import OutboxMessage
 
@@ -22,6 +22,12 @@ def relay_outbox() -> int:
 def purge_outbox(days: int = 14) -> int:
     deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - timedelta(days=days)).delete()
     return deleted
+
+
+@shared_task(name="core.purge_security_log", ignore_result=True)
+def purge_security_log() -> dict[str, int]:
+    """Nightly: security events older than SECURITY_LOG_RETENTION_DAYS, and axes' spent rows."""
+    return security_log.purge()
 
 
 @shared_task(
@@ -67,3 +73,11 @@ def sweep_deliveries() -> int:
         for delivery_id in stale:
             outbox.enqueue(notify.DELIVER_TASK, delivery_id, queue="notify")
     return len(stale)
+
+
+@shared_task(name="core.rebuild_text_categories", ignore_result=True, acks_late=True)
+def rebuild_text_categories() -> int:
+    """Rebuild the category suggestion's learned counts from every handled case (idempotent: a full rebuild)."""
+    from .text.classify import rebuild_from_sources
+
+    return rebuild_from_sources()

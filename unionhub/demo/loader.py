@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from events.actions import do_save_activity, do_save_series, do_set_quotas
 from events.choices import ActivityKind, Organiser
-from events.models import Activity, ThemeSeries
+from events.models import Activity, Grievance, ThemeSeries
 from members.actions import do_save_member
+from members.hardship_models import HardshipBudget, HardshipCase, HardshipSuggestion
 from members.models import Member
 from stations.actions import (
     do_bind_station_keeper,
@@ -87,6 +88,8 @@ from .demo_data import (
     boundary_ring,
     build_plan,
 )
+from .grievances import load_grievances
+from .hardship import load_hardship
 
 # The change reason of every history record the demo writes: how wipe() knows the demo's rows.
 DEMO_REASON = "load_demo"
@@ -165,6 +168,10 @@ class Loader:
             self.load_service_resources(admin)
             self.load_zone_work()
             self.load_activities(admin)
+            if cases := load_hardship(self.federations, self.users):
+                self.created[str(HardshipCase._meta.verbose_name_plural)] += cases
+            if grievances := load_grievances(list(self.unions.values()), reason=DEMO_REASON):
+                self.created[str(Grievance._meta.verbose_name_plural)] += grievances
         return self.created
 
     def ensure_admin(self) -> User:
@@ -621,11 +628,16 @@ def wipe(plan: Plan | None = None) -> Counter[str]:
             username=ADMIN_USERNAME
         )
         try:
+            delete(Grievance.objects.filter(marked(Grievance, union__in=unions)))
             delete(Activity.objects.filter(pk__in=created_by_demo(Activity)))
             delete(ThemeSeries.objects.filter(pk__in=created_by_demo(ThemeSeries)))
             for zone_work in (VisitPhoto, Finding, VisitPlanEntry, Visit, UnionIndicator):
                 delete(zone_work.objects.filter(union__in=unions))
             delete(ServiceResource.objects.filter(pk__in=created_by_demo(ServiceResource)))
+            demo_members = Member.objects.filter(marked(Member, id_number_hash__in=hashes) | Q(union__in=unions))
+            delete(HardshipSuggestion.objects.filter(Q(member__in=demo_members) | Q(union__in=unions)))
+            delete(HardshipCase.objects.filter(member__in=demo_members))
+            delete(HardshipBudget.objects.filter(federation__in=federations))
             delete(Member.objects.filter(marked(Member, id_number_hash__in=hashes) | Q(union__in=unions)))
             delete(Enterprise.objects.filter(pk__in=created_by_demo(Enterprise)))
             delete(CheckIn.objects.filter(station__in=stations))
