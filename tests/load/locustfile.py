@@ -13,6 +13,7 @@ http would not send back) each user carries its own cookies by hand.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import random
 import re
@@ -26,6 +27,8 @@ WORKERS = os.environ.get("LOAD_STAFF", "").split(",")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Around Ninghai and Haiyan, where the demo's stations are.
+# Each zone worker signs in as an account of its own (a second log-in may end the first one's session).
+NEXT_ACCOUNT = itertools.count()
 PLACES = [(121.43, 29.30), (120.95, 30.53), (121.55, 29.87)]
 
 
@@ -97,12 +100,14 @@ class ZoneWorker(Portal):
         page = self.call("GET", "/admin/login/?next=/m/", name="log-in page")
         token = CSRF_FIELD.search(page.text or "")
         assert token, "no CSRF token on the log-in page"
-        self.call(
+        account = WORKERS[next(NEXT_ACCOUNT) % len(WORKERS)]
+        signed_in = self.call(
             "POST",
             "/admin/login/?next=/m/",
             name="log-in",
-            data={"csrfmiddlewaretoken": token.group(1), "username": random.choice(WORKERS), "password": PASSWORD},
+            data={"csrfmiddlewaretoken": token.group(1), "username": account, "password": PASSWORD},
         )
+        assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/m/", (account, signed_in.status_code)
         self.unions = [
             entry["union"]
             for entry in self.call("GET", "/api/v1/visit-plan/?page_size=50", name="plan API").json()["results"]

@@ -36,7 +36,11 @@ from unionhub.demo.demo_data import DEMO_PASSWORD
 pytestmark = [pytest.mark.verify, pytest.mark.django_db(transaction=True), pytest.mark.timeout(900)]
 
 USERS, PACE, SECONDS = 25, 2.0, 60  # 25 users × 2 requests/s = 50 requests/s
-STAFF = ["ningdong_social", "wanghai_social", "qiyun_social", "wuyuan_social"]
+# Zone workers and chiefs of the demo (no second factor): one account per simulated zone worker.
+STAFF = [
+    "ningdong_social", "wanghai_social", "qiyun_social", "wuyuan_social",
+    "ningdong_chief", "wanghai_chief", "xinmei_chief", "qiyun_chief",
+]  # fmt: skip
 
 
 def _free_port() -> int:
