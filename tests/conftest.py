@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.limits import forget_public_limits
+from tests.workers import start_worker, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,50 +68,13 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
 
     Tests using it must be ``transaction=True`` so that the worker sees their rows.
     """
-    from django.conf import settings
-
     with django_db_blocker.unblock():
         db_name = connection.settings_dict["NAME"]
-    database = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "unionhub.settings_test",
-        "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{db_name}",
-    }
-    log = open(ROOT / ".run" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "unionhub",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "default,reports,notify",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     from unionhub.celery import app
 
     app.control.purge()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            break
-        if process.poll() is not None:
-            raise RuntimeError(f"celery worker exited; see {log.name}")
-    else:
-        process.terminate()
-        raise RuntimeError(f"celery worker did not answer within 30 s; see {log.name}")
+    log = open(ROOT / ".run" / "test-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    process = start_worker(worker_env(db_name), log)
     yield process
     process.terminate()
     process.wait(timeout=20)

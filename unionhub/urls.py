@@ -11,6 +11,9 @@ api_v1 = [
     path("", include("unionhub.reports.api.urls")),
 ]
 
+# Never a stack trace; 503 "try again" while PostgreSQL or Redis is unreachable.
+handler500 = "unionhub.core.views.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin: its log-in page, with lockout and the second factor (unionhub/core/auth).

@@ -692,6 +692,9 @@ def commit_roster(job: Job) -> dict[str, Any]:
     """Take the rows of the clean dry run and, under the import lock, check them against the database
     again and add every new one or none."""
     roster = RosterImport.objects.get(pk=job.params["roster"])
+    if roster.status == ImportStatus.COMMITTED:
+        # Written by an earlier run whose worker died before it could record the job as done.
+        return {"rows": roster.total_rows, "new": roster.new_rows, "existing": roster.existing_rows, "errors": 0}
     actor = job.created_by
     if actor is None:
         raise PermissionDenied  # the account that started the job is gone

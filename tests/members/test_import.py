@@ -446,11 +446,14 @@ def test_a_real_worker_runs_the_dry_run_and_the_import(celery_worker_process):
 
     do_check_roster(roster, actor=staff, columns=roster.columns, default_union=None)
     wait_for(lambda: RosterImport.objects.get(pk=roster.pk).status == ImportStatus.CHECKED, timeout=60)
-    do_commit_roster(roster, actor=staff)
-    wait_for(lambda: RosterImport.objects.get(pk=roster.pk).status == ImportStatus.COMMITTED, timeout=60)
+    roster = do_commit_roster(roster, actor=staff)
+    # The job is recorded as done last, after the import's own transaction.
+    finished = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+    wait_for(lambda: Job.objects.get(pk=roster.job_id).status in finished, timeout=60)
 
+    assert RosterImport.objects.get(pk=roster.pk).status == ImportStatus.COMMITTED
     assert set(Member.objects.filter(union=union).values_list("name", flat=True)) == {"王芳", "李强"}
-    job = RosterImport.objects.get(pk=roster.pk).job
+    job = Job.objects.get(pk=roster.job_id)
     assert (job.status, job.percent) == (JobStatus.SUCCEEDED, 100)
 
 

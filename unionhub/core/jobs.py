@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from celery import current_task
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import outbox
@@ -23,10 +25,19 @@ def start_job(kind: str, task_name: str, *, actor: User, params: dict[str, Any] 
     return job
 
 
-def claim_job(job_id: int) -> Job | None:
-    """Move a pending job to running; None if it is gone or another worker has it already."""
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+def claim_job(job_id: int, task_id: str = "") -> Job | None:
+    """Move a pending job to running; None if it is gone, finished, or another message has it.
+
+    A job left running by a worker that died is taken over when its own message comes back
+    (acks_late: the broker delivers an unacknowledged message again, with the same task id,
+    only after its worker is lost or the visibility timeout, longer than any task may run,
+    has passed). The work itself is atomic or idempotent, so running it again is safe.
+    """
+    mine = Q(status=JobStatus.PENDING)
+    if task_id:
+        mine |= Q(status=JobStatus.RUNNING, task_id=task_id)
+    claimed = Job.objects.filter(mine, pk=job_id).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), task_id=task_id
     )
     return Job.objects.get(pk=job_id) if claimed else None
 
@@ -44,8 +55,8 @@ def report_progress(job: Job, done: int, total: int | None = None, message: str 
 
 
 def run_job(job_id: int, work: Callable[[Job], dict[str, Any] | None]) -> None:
-    """Claim the job, run ``work(job)`` and record success or failure; a second run does nothing."""
-    job = claim_job(job_id)
+    """Claim the job, run ``work(job)`` and record success or failure; a second message does nothing."""
+    job = claim_job(job_id, _current_task_id())
     if job is None:
         return
     try:
@@ -56,3 +67,8 @@ def run_job(job_id: int, work: Callable[[Job], dict[str, Any] | None]) -> None:
         )
         raise
     Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now())
+
+
+def _current_task_id() -> str:
+    request = current_task.request if current_task else None
+    return str(getattr(request, "id", None) or "")

@@ -388,6 +388,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The Celery message that claimed the job: the same message delivered again (its worker died)
+    # may take the job over; a second message for the same job may not.
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
 
     scope_spec = ScopeSpec(federation="federation_path", owner="created_by_id")
     objects = ScopedManager()

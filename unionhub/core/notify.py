@@ -152,12 +152,15 @@ def _create_and_enqueue(rows: list[Delivery]) -> list[Delivery]:
 # The life of one delivery attempt, used by the notify.deliver task.
 
 
-def claim(delivery_id: int) -> Delivery | None:
+def claim(delivery_id: int, *, redelivered: bool = False) -> Delivery | None:
     """Take an open delivery for one attempt, or return None when it is done, gone, or being sent.
 
     ``attempts`` is the fence: the conditional UPDATE succeeds for one worker only, and
     the attempt it records as "sending" is committed before anything leaves, so an attempt
     whose worker dies is still on record (as uncertain, when the next claim takes over).
+    An attempt still "sending" is taken over once its lease has run out, or at once when
+    the broker delivers the task's message again (``redelivered``): it does so only after
+    the worker holding it was lost.
     """
     delivery = Delivery.objects.filter(pk=delivery_id, status__in=OPEN).first()
     if delivery is None:
@@ -165,7 +168,7 @@ def claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     attempt_log = list(delivery.attempt_log)
     if attempt_log and attempt_log[-1].get("outcome") == SENDING:
-        if _at(attempt_log[-1]) > now - LEASE:
+        if not redelivered and _at(attempt_log[-1]) > now - LEASE:
             return None
         attempt_log[-1] = {**attempt_log[-1], "outcome": "interrupted", "certain": False, "error": "WorkerLost"}
     entry = {"attempt": delivery.attempts + 1, "at": now.isoformat(), "outcome": SENDING, "certain": False}

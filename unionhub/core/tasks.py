@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,12 +37,15 @@ def purge_security_log() -> dict[str, int]:
     ignore_result=True,
     acks_late=True,
     max_retries=None,  # notify.MAX_ATTEMPTS counts attempts, duplicates of the task included
-    soft_time_limit=90,
-    time_limit=120,  # below notify.LEASE, so a killed attempt's lease has run out when it is redelivered
+    # Below notify.LEASE, so a killed attempt's lease has run out when it is found again; and never
+    # above the global limit, which the broker's visibility timeout is sized against.
+    soft_time_limit=min(90, settings.CELERY_TASK_SOFT_TIME_LIMIT),
+    time_limit=min(120, settings.CELERY_TASK_TIME_LIMIT),
 )
 def deliver(self: Task, delivery_id: int) -> str:
     """Send one Delivery; retry transient failures with backoff; record every attempt (DESIGN.md rule 6)."""
-    delivery = notify.claim(delivery_id)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    delivery = notify.claim(delivery_id, redelivered=redelivered)
     if delivery is None:
         return "skipped"  # sent, failed, gone, or being sent by another worker
     error: channels.DeliveryError
