@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_sms_second_factor'),
+        ('core', '0007_text_category_counts'),
     ]
 
     operations = [
