@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from unionhub.core.api.serializers import JobSerializer, ValidatedModelSerializer
 
+from ..choices import TransferSide
 from ..models import JoinApplication, Member, MemberTransfer
 
 
@@ -121,6 +122,10 @@ class MemberTransferSerializer(serializers.ModelSerializer):
     masked_phone = serializers.CharField(source="member.masked_phone", read_only=True, label=_("mobile phone"))
     from_union_name = serializers.CharField(source="from_union.name", read_only=True)
     to_union_name = serializers.CharField(source="to_union.name", read_only=True)
+    # Declared so that the schema admits the blank of a transfer nobody refused.
+    refused_side = serializers.ChoiceField(
+        choices=TransferSide.choices, allow_blank=True, read_only=True, label=_("refused by side")
+    )
 
     class Meta:
         model = MemberTransfer

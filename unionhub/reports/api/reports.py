@@ -41,7 +41,7 @@ class ReportSerializer(serializers.ModelSerializer):
     title = serializers.SerializerMethodField()
     federation = NodeSerializer(read_only=True)
     zone = NodeSerializer(read_only=True, allow_null=True)
-    locked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    locked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     files = serializers.SerializerMethodField()
 
     class Meta:
