@@ -24,8 +24,9 @@ test: setup  ## Static checks, then the whole suite (browser tests and the autho
 	@scripts/check.sh
 	@$(ENV) pytest $(PYTEST_ARGS)
 
+# -s: the proofs print their figures (kills, load per path, dump and restore times) into CI's log.
 verify: setup  ## Slow proofs (tests marked `verify`) that CI runs after `make test`
-	@$(ENV) UNIONHUB_VERIFY=1 pytest -m verify $(PYTEST_ARGS)
+	@$(ENV) UNIONHUB_VERIFY=1 pytest -m verify -s $(PYTEST_ARGS)
 
 bench: setup  ## Seed Ningbo-scale data (once) and print the benchmark table
 	@$(ENV) bench/run $(BENCH_ARGS)
