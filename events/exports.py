@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from members.roster.exports import watermark
+from unionhub.core.choices import SecurityEventKind
 from unionhub.core.models import User
+from unionhub.core.security_log import record as record_security_event
 
 from .models import Activity, Grievance
 
@@ -57,6 +59,7 @@ def attendance_workbook(activity: Activity, *, actor: User) -> bytes:
         )
         .order_by("created_at", "id")
     )
+    exported = 0
     for number, registration in enumerate(registrations.iterator(chunk_size=500), start=1):
         checked_in = registration.checked_in_at
         sheet.append(
@@ -72,6 +75,11 @@ def attendance_workbook(activity: Activity, *, actor: User) -> bytes:
                 timezone.localtime(checked_in).strftime("%Y-%m-%d %H:%M") if checked_in else "",
             ]
         )
+        exported = number
+    # Names of the people who registered leave the portal: on the security log, like every export.
+    record_security_event(
+        SecurityEventKind.EXPORT, actor=actor, obj=activity, detail={"what": "attendance", "rows": exported}
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -112,7 +120,9 @@ def grievance_workbook(grievances: QuerySet[Grievance], *, actor: User) -> bytes
         ]
     )
     rows = grievances.select_related("zone", "union").defer("zone__boundary", "union__location", "place")
+    exported = 0
     for grievance in rows.order_by("created_at", "id").iterator(chunk_size=500):
+        exported += 1
         hidden = grievance.hides_submitter_from(actor)
         sheet.append(
             [
@@ -132,6 +142,7 @@ def grievance_workbook(grievances: QuerySet[Grievance], *, actor: User) -> bytes
                 grievance.description,
             ]
         )
+    record_security_event(SecurityEventKind.EXPORT, actor=actor, detail={"what": "grievances", "rows": exported})
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -12,7 +12,8 @@ from events.models import ActivityPhoto, UnionQuota
 from events.tokens import check_in_code
 from tests import factories as f
 from tests.events.factories import ActivityFactory, RegistrationFactory, ThemeSeriesFactory
-from unionhub.core.choices import Role
+from unionhub.core.choices import Role, SecurityEventKind
+from unionhub.core.models import SecurityEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +81,17 @@ def test_the_attendance_workbook_masks_phones(client_for):
     registration = RegistrationFactory(attendance=Attendance.ATTENDED)
     registration.set_phone("13912345678")
     registration.save()
-    response = client_for(chief_of(registration.activity.zone)).get(
-        f"/api/v1/activities/{registration.activity_id}/attendance/"
-    )
+    chief = chief_of(registration.activity.zone)
+    response = client_for(chief).get(f"/api/v1/activities/{registration.activity_id}/attendance/")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     text = repr(rows)
     assert "1**-****-5678" in text and "13912345678" not in text
     assert rows[3][1] == "周晓敏"
+    # Like every export, it is on the security log: who, what, how many rows.
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.EXPORT)
+    assert (event.actor_id, event.detail) == (chief.pk, {"what": "attendance", "rows": 1})
 
 
 def test_a_photo_is_attached_and_an_image_that_is_not_one_refused(client_for):

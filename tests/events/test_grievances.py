@@ -14,8 +14,8 @@ from events.models import Grievance, GrievanceAttachment, GrievanceEvent
 from stations.models import HelpRequest
 from tests import factories as f
 from tests.events.factories import GrievanceFactory
-from unionhub.core.choices import Role
-from unionhub.core.models import Notification, RoleAssignment
+from unionhub.core.choices import Role, SecurityEventKind
+from unionhub.core.models import Notification, RoleAssignment, SecurityEvent
 from zones.choices import FindingStatus, WorkKind, WorkState
 from zones.models import UnionChair, WorkItem, ZoneStaff
 
@@ -377,6 +377,9 @@ def test_the_export_leaves_the_submitter_out_for_the_employers_chair(blind, clie
     seen_by_chair = exported(chair)
     assert grievance.formatted_code in seen_by_chair
     assert "周师傅" not in seen_by_chair and "8000" not in seen_by_chair
+    # Each export is on the security log, with its row count and nothing about the submitter.
+    events = SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).order_by("id")
+    assert [(e.actor_id, e.detail) for e in events][-1] == (chair.pk, {"what": "grievances", "rows": 1})
 
 
 def test_help_requests_and_findings_are_raised_through_the_api(zone_world, client_for):
