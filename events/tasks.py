@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from unionhub.core.channels import TransientDeliveryError
+from unionhub.core.exceptions import DATABASE_UNAVAILABLE
 
 from .choices import ActivityKind, Attendance, RegistrationStatus
 
@@ -62,7 +63,7 @@ def record_no_shows() -> int:
     name="events.text_offer",
     ignore_result=True,
     acks_late=True,
-    autoretry_for=(TransientDeliveryError,),
+    autoretry_for=(TransientDeliveryError, *DATABASE_UNAVAILABLE),
     retry_backoff=30,
     max_retries=8,
 )

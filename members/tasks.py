@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from unionhub.core.channels import TransientDeliveryError
+from unionhub.core.exceptions import DATABASE_UNAVAILABLE
 from unionhub.core.jobs import run_job
 
 from .choices import ApplicationStatus, MemberStatus
@@ -44,7 +45,7 @@ def update_union_member_figures() -> None:
     name="members.text_applicant",
     ignore_result=True,
     acks_late=True,
-    autoretry_for=(TransientDeliveryError,),
+    autoretry_for=(TransientDeliveryError, *DATABASE_UNAVAILABLE),
     retry_backoff=30,
     max_retries=8,
 )

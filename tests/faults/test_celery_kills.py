@@ -14,7 +14,6 @@ Slow (about two minutes): run by ``make verify``, not ``make test``.
 from __future__ import annotations
 
 import collections
-import datetime
 import os
 import random
 import signal
@@ -26,60 +25,17 @@ from django.db import connection
 from members.choices import ImportStatus
 from members.models import Member
 from members.roster.imports import do_commit_roster
-from tests.factories import (
-    GrassrootsUnionFactory,
-    UserFactory,
-    VisitPlanEntryFactory,
-    ZoneFactory,
-    ZoneStaffFactory,
-    id_number,
-)
-from tests.members.test_import import csv_file, dry_run, row
+from tests.faults.work import ROSTER_ROWS, UNIONS, all_done
 from tests.workers import ROOT, start_worker, worker_env
 from unionhub.celery import app
-from unionhub.core.choices import Channel, DeliveryStatus, JobStatus, Role
-from unionhub.core.models import Delivery, Notification, RoleAssignment
+from unionhub.core.choices import Channel
+from unionhub.core.models import Delivery, Notification
 from unionhub.core.outbox import relay
 
 pytestmark = [pytest.mark.verify, pytest.mark.django_db(transaction=True)]
 
 KILLS = 20
-UNIONS = 100
-ROSTER_ROWS = 6000
 FINISH_WITHIN = 180  # seconds for the last worker to finish everything
-
-
-@pytest.fixture
-def work(tmp_path):
-    """A zone with 100 unions not yet visited this quarter, each planned for a worker with an
-    e-mail address, and a checked roster of 6,000 new members waiting to be imported."""
-    zone = ZoneFactory()
-    workers = [UserFactory(email=f"worker{n}@example.cn") for n in range(10)]
-    for worker in workers:
-        ZoneStaffFactory(zone=zone, user=worker, role=Role.ZONE_SOCIAL_WORKER)
-    for n in range(UNIONS):
-        union = GrassrootsUnionFactory(zone=zone)
-        VisitPlanEntryFactory(union=union, assignee=workers[n % len(workers)])
-    staff = UserFactory(federation=zone.federation)
-    RoleAssignment.objects.create(user=staff, federation=zone.federation, role=Role.FEDERATION_STAFF)
-    home = GrassrootsUnionFactory(zone=zone, name="甬江街道联合工会")
-    born = [datetime.date(1970, 1, 1) + datetime.timedelta(days=n) for n in range(ROSTER_ROWS)]
-    rows = [row(home, f"会员{n}", id_number(day.strftime("%Y%m%d"))) for n, day in enumerate(born)]
-    roster = dry_run(csv_file(rows), staff)
-    assert roster.status == ImportStatus.CHECKED and roster.error_rows == 0
-    return {"zone": zone, "staff": staff, "roster": roster, "mail_log": tmp_path / "mail.log"}
-
-
-def _done(roster) -> bool:
-    roster.refresh_from_db()
-    reminded = Notification.objects.filter(key__startswith="visit-reminder:").count()
-    open_mail = Delivery.objects.filter(channel=Channel.EMAIL).exclude(status=DeliveryStatus.SENT).count()
-    return (
-        reminded == UNIONS
-        and open_mail == 0
-        and Delivery.objects.filter(channel=Channel.EMAIL).count() == UNIONS
-        and roster.job.status == JobStatus.SUCCEEDED
-    )
 
 
 def test_killed_workers_lose_nothing_and_do_nothing_twice(work):
@@ -104,12 +60,12 @@ def test_killed_workers_lose_nothing_and_do_nothing_twice(work):
             time.sleep(random.uniform(0.2, 1.5))
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
-            killed_mid_work += not _done(roster)
+            killed_mid_work += not all_done(roster)
 
         worker = start_worker(env, log)
         app.send_task("zones.send_visit_reminders")
         deadline = time.monotonic() + FINISH_WITHIN
-        while not _done(roster):
+        while not all_done(roster):
             assert time.monotonic() < deadline, "the last worker did not finish within the time allowed"
             relay()  # what beat's relay does: publish what a killed worker committed but never sent
             time.sleep(1)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import outbox
 from .choices import JobStatus
+from .exceptions import DATABASE_UNAVAILABLE
 from .models import Job, User
 
 
@@ -61,6 +62,10 @@ def run_job(job_id: int, work: Callable[[Job], dict[str, Any] | None]) -> None:
         return
     try:
         result = work(job) or {}
+    except DATABASE_UNAVAILABLE:
+        # The work rolled back and the job cannot be written to now anyway: it stays running
+        # under this task id, and the task's retry (same id) takes it over (unionhub.celery.Task).
+        raise
     except Exception as exc:
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, message=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()

@@ -3,17 +3,25 @@
 The rates are settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]): "public" for JSON read by
 public pages (the finder), "public-form" for posts from public pages (check-ins, joining,
 member sign-in), which plain Django views get through ``limit_public_posts``.
+
+While Redis is down these limits let requests through (and log it): a worker checking in or
+asking for help matters more than a count that cannot be kept (issue 8, item 8).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.throttling import SimpleRateThrottle
+
+log = logging.getLogger(__name__)
 
 
 class PublicRateThrottle(SimpleRateThrottle):
@@ -21,6 +29,13 @@ class PublicRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except (RedisConnectionError, RedisTimeoutError):
+            log.warning("rate limit %s not counted: Redis unreachable", self.scope)
+            return True
 
 
 class PublicFormThrottle(PublicRateThrottle):

@@ -1,7 +1,7 @@
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .exceptions import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 # What a restart of PostgreSQL or Redis looks like to a request in flight.
-UNAVAILABLE = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+UNAVAILABLE = (*DATABASE_UNAVAILABLE, RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 30
 
 
