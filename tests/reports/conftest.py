@@ -95,7 +95,7 @@ def add_grievances_and_aid() -> None:
             Grievance.objects.filter(pk=grievance.pk).update(**changes)
         federation = zone.federation
         year = timezone.localdate().year
-        for budget_year, amount in [(year, Decimal("10000") + 5000 * extra), (year - 1, Decimal("8000"))]:
+        for budget_year, amount in [(year, Decimal("50000") + 5000 * extra), (year - 1, Decimal("8000"))]:
             HardshipBudget.objects.create(federation=federation, year=budget_year, amount=amount)
         members = list(Member.objects.filter(zone=zone, status=MemberStatus.ACTIVE).order_by("id")[: 4 + extra])
         for number, member in enumerate(members):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from events.models import Grievance
-from members.choices import HardshipStatus
+from members.hardship import PAID
 from members.hardship_models import HardshipBudget, HardshipCase
 from stations.choices import HeatLayer
 from stations.models import HeatCell, Station
@@ -210,7 +210,7 @@ def test_grievance_and_hardship_figures_are_the_townships_own(demo_figures):
         path = Federation.objects.get(name=township).path
         grievances = Grievance.objects.filter(federation_path__startswith=path, created_at__gte=since)
         paid = HardshipCase.objects.filter(
-            federation_path__startswith=path, status=HardshipStatus.DISBURSED, disbursed_on__gte=first
+            federation_path__startswith=path, status__in=PAID, disbursed_on__gte=first
         )
         assert cards["grievances_found"] == grievances.count() > 0
         assert cards["grievances_satisfied"] == grievances.filter(rating__gte=4).count()
@@ -243,7 +243,7 @@ def test_the_union_drill_down_counts_its_grievances_and_aid(changjie, zones):
     assert detail["grievances"]["found"] == grievances.count() > 0
     assert detail["grievances"]["handled_on_time"] == grievances.filter(resolved_on_time=True).count()
     assert detail["grievances"]["reopened"] == grievances.filter(reopen_count__gt=0).count()
-    paid = HardshipCase.objects.filter(union=union, status=HardshipStatus.DISBURSED, disbursed_on__gte=since.date())
+    paid = HardshipCase.objects.filter(union=union, status__in=PAID, disbursed_on__gte=since.date())
     assert detail["hardship"] == {"cases": paid.count(), "paid": float(sum(c.amount_approved for c in paid))}
 
 
@@ -268,7 +268,14 @@ def test_the_heat_layer_offers_only_the_leaderships_own_node(changjie, demo_figu
     own, other = Federation.objects.get(name="长街镇总工会"), Federation.objects.get(name="西店镇总工会")
     cell = Polygon.from_bbox((121.5, 29.2, 121.51, 29.21))
     for federation in (own, other):
-        HeatCell.objects.create(federation=federation, layer=HeatLayer.WORKPLACES, cell=cell, weight=9)
+        HeatCell.objects.create(
+            federation=federation,
+            federation_path=federation.path,
+            layer=HeatLayer.WORKPLACES,
+            cell=cell,
+            weight=9,
+            computed_at=timezone.now(),
+        )
     heat = page_data(changjie.get("/dashboard/"))["map"]["heat"]
     assert heat["nodes"] == [own.pk]
     assert [value for value, _label in heat["layers"]] == HeatLayer.values
