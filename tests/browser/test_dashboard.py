@@ -45,6 +45,7 @@ def test_leadership_drills_from_the_county_to_a_zone_and_a_union(sign_in, live_s
     page.locator(".leaflet-control-layers-overlays input").first.check()  # the heat layer: workplaces
     expect(page.locator("#dashboard-map")).to_have_attribute("data-heat-workplaces", str(cells))
     assert cells > 0, "the demo's unions make a heat map"
+    page.evaluate("window.scrollTo(0, 0)")  # the cards first in the screenshot
     screenshot(page, "dashboard")
 
     with page.expect_download() as download:

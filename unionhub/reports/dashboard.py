@@ -194,7 +194,7 @@ def budget_sums(selection: Selection) -> Budgets:
             and path.startswith(other["federation_path"])
             for other in rows
         ):
-            continue  # fmt: skip
+            continue  # inside a budget already counted
         year = found.setdefault(row["year"], {"amount": 0.0, "spent": 0.0, "remaining": 0.0})
         year["amount"] += float(row["amount"])
         year["spent"] += float(row["spent"])

@@ -422,14 +422,12 @@ def _paragraphs(figures: dict[str, Any]) -> list[str]:
     if grievances and grievances["overdue"]["count"]:
         overdue_grievances = grievances["overdue"]
         names = [f"{z['name']} {z['count']}" for z in overdue_grievances["zones"] if z["name"]]
-        exceptions.append(
-            _("{count} grievances found in the period were not handled by their due time ({late} handled late)"
-              "{zones}.").format(
-                count=overdue_grievances["count"],
-                late=overdue_grievances["late"],
-                zones=(": " + _names(names, len(names))) if names else "",
-            )
-        )  # fmt: skip
+        said = _(
+            "{count} grievances found in the period were not handled by their due time ({late} handled late)."
+        ).format(count=overdue_grievances["count"], late=overdue_grievances["late"])
+        if names:
+            said += " " + _("Overdue grievances by zone: {zones}.").format(zones=_names(names, len(names)))
+        exceptions.append(said)
     low = figures.get("low_satisfaction") or []
     if low:
         names = [f"{z['name']} {_number(z['satisfied_percent'])}%" for z in low]
