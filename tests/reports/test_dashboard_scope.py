@@ -209,9 +209,7 @@ def test_grievance_and_hardship_figures_are_the_townships_own(demo_figures):
         cards = {c["key"]: c["value"] for c in client.get("/api/v1/dashboard/summary/", period).json()["cards"]}
         path = Federation.objects.get(name=township).path
         grievances = Grievance.objects.filter(federation_path__startswith=path, created_at__gte=since)
-        paid = HardshipCase.objects.filter(
-            federation_path__startswith=path, status__in=PAID, disbursed_on__gte=first
-        )
+        paid = HardshipCase.objects.filter(federation_path__startswith=path, status__in=PAID, disbursed_on__gte=first)
         assert cards["grievances_found"] == grievances.count() > 0
         assert cards["grievances_satisfied"] == grievances.filter(rating__gte=4).count()
         assert cards["hardship_paid_cases"] == paid.count() > 0

@@ -345,7 +345,7 @@ def _write(found: Collected, current: datetime.date) -> int:
         month, path, zone = key
         figures = found.figures.get(key, {})
         if month == current:
-            stocks: dict[str, int | None] = {name: figures.get(name, 0) for name in STOCKS}
+            stocks: dict[str, Number | None] = {name: figures.get(name, 0) for name in STOCKS}
         else:
             stocks = kept.get(key, dict.fromkeys(STOCKS))
         flows = {name: figures.get(name, 0) for name in FLOWS}
