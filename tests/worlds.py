@@ -50,7 +50,7 @@ from unionhub.core.models import (
     User,
     WebhookEndpoint,
 )
-from unionhub.reports.models import EvaluationScheme, MonthlyFigures, QuarterlyReport
+from unionhub.reports.models import BudgetFigures, EvaluationScheme, MonthlyFigures, QuarterlyReport
 from zones.models import (
     DemandMatch,
     Enterprise,
@@ -200,6 +200,14 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     MonthlyFigures: lambda w: MonthlyFigures.objects.create(
         month=timezone.localdate().replace(day=1), federation_path=w.federation.path, zone=w.zone, members_active=1
     ),
+    BudgetFigures: lambda w: BudgetFigures.objects.create(
+        federation=w.federation,
+        federation_path=w.federation.path,
+        year=2026,
+        amount=100000,
+        spent=3000,
+        committed=1000,
+    ),
     # Ad hoc: any number per zone (a quarterly report is unique per node and quarter).
     QuarterlyReport: lambda w: QuarterlyReport.objects.create(
         kind="ad_hoc",
@@ -256,6 +264,15 @@ def extra_rows(world: World, model: type[models.Model], count: int) -> None:
             ThemeSeriesFactory(federation=world.federation, month=datetime.date(2020, 1 + i, 1))
         elif model is HardshipBudget:
             HardshipBudget.objects.create(federation=world.federation, year=2010 + i, amount=1000)
+        elif model is BudgetFigures:
+            BudgetFigures.objects.create(
+                federation=world.federation,
+                federation_path=world.federation.path,
+                year=2010 + i,
+                amount=1000,
+                spent=0,
+                committed=0,
+            )
         elif model is WebhookEndpoint:
             WebhookEndpoint.objects.create(
                 federation=world.federation, channel="dingtalk", name=f"群{i}", url="http://127.0.0.1:9/r"

@@ -408,11 +408,15 @@ CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/no
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 
 # Quarterly and ad-hoc reports (unionhub/reports/documents.py, docs/dashboards.md): the language
-# they are written in, the zones' visit target named in the narrative, the PDF's embeddable
+# they are written in, the zones' visit target named in the narrative (and the share of evaluated
+# grievances with a satisfied worker under which a zone is named, and the share of a hardship
+# budget left under which the narrative warns that it is nearly spent), the PDF's embeddable
 # TrueType CJK font (empty: the first one found, else ReportLab's built-in STSong-Light), and
 # the fonts the Word document names for its title and body (公文: 方正小标宋, 仿宋).
 REPORT_LANGUAGE = env.str("REPORT_LANGUAGE", default="zh-hans")
 REPORT_VISIT_TARGET_PERCENT = env.float("REPORT_VISIT_TARGET_PERCENT", default=80.0)
+REPORT_SATISFACTION_TARGET_PERCENT = env.float("REPORT_SATISFACTION_TARGET_PERCENT", default=80.0)
+REPORT_BUDGET_LEFT_WARNING_PERCENT = env.float("REPORT_BUDGET_LEFT_WARNING_PERCENT", default=10.0)
 REPORT_PDF_FONT_PATH = env.str("REPORT_PDF_FONT_PATH", default="")
 REPORT_DOCX_TITLE_FONT = env.str("REPORT_DOCX_TITLE_FONT", default="方正小标宋简体")
 REPORT_DOCX_BODY_FONT = env.str("REPORT_DOCX_BODY_FONT", default="仿宋_GB2312")

@@ -18,7 +18,7 @@
       var chart = echarts.init(box, wall ? "dark" : null);
       var series = [{
         name: trends.labels[key],
-        type: key === "members" || key === "visited_percent" ? "line" : "bar",
+        type: key === "members" || /_percent$/.test(key) ? "line" : "bar",
         data: trends.series[key],
         itemStyle: { color: "#c0392b" }
       }];
@@ -106,6 +106,32 @@
     });
   }
 
+  // The heat map (stations' heat layer, heatlayer.js), off until chosen in the layer control; each
+  // layer's cells are fetched once, for every node the user leads, from the scoped heat-map API.
+  function addHeatLayers(map, heat) {
+    if (!heat || !heat.nodes.length || !window.UnionHubHeat) { return; }
+    var overlays = {};
+    heat.layers.forEach(function (choice) {
+      var layer = L.geoJSON(null);
+      var loaded = false;
+      layer.on("add", function () {
+        if (loaded) { return; }
+        loaded = true;
+        var box = map.getContainer();
+        Promise.all(heat.nodes.map(function (node) {
+          return getJson(heat.geojson + "?federation=" + node + "&layer=" + encodeURIComponent(choice[0]));
+        })).then(function (collections) {
+          var features = [];
+          collections.forEach(function (collection) { features = features.concat(collection.features); });
+          var count = window.UnionHubHeat.fill(layer, { type: "FeatureCollection", features: features }, heat.people);
+          box.setAttribute("data-heat-" + choice[0], String(count));
+        }).catch(function () { box.setAttribute("data-heat-" + choice[0], "failed"); });
+      });
+      overlays[heat.title + " · " + choice[1]] = layer;
+    });
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  }
+
   function drawMap() {
     var box = document.getElementById("dashboard-map");
     if (!box) { return; }
@@ -131,6 +157,8 @@
       box.setAttribute("data-ready", "true");
       map.on("moveend", loadStations);
     }).catch(function () { box.setAttribute("data-ready", "failed"); });
+
+    addHeatLayers(map, config.heat);
 
     // Stations in view only, fetched again when the map moves: a county can have more than one answer holds.
     var stations = L.layerGroup().addTo(map);

@@ -1,10 +1,14 @@
-"""Ninghai's leadership opens the dashboard, exports a chart as PNG, drills into 宁东片区 and then into a union."""
+"""Ninghai's leadership opens the dashboard, switches the heat layer on, exports a chart as PNG, drills into
+宁东片区 and then into a union."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from stations.heat import refresh_heat_map
+from stations.models import HeatCell
+from unionhub.core.models import Federation
 from unionhub.demo.loader import Loader
 from unionhub.reports.summaries import refresh
 from zones.indicators import compute_union_indicators
@@ -20,6 +24,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def figures(demo):
     Loader().load()  # the members too: the figures leadership looks at first
     compute_union_indicators()
+    refresh_heat_map(Federation.objects.get(name="宁海县总工会"))
     refresh(full=True)
     return demo
 
@@ -32,7 +37,15 @@ def test_leadership_drills_from_the_county_to_a_zone_and_a_union(sign_in, live_s
         expect(chart).to_have_attribute("data-rendered", "true")
     expect(page.locator("#dashboard-map")).to_have_attribute("data-ready", "true")
     assert int(page.locator("#dashboard-map").get_attribute("data-zones")) == 3  # Ninghai's three zones
-    expect(page.locator(".card.not-built")).to_have_count(2)  # grievances, hardship aid
+    expect(page.locator(".card.not-built")).to_have_count(0)  # every area is built
+    for key in ["grievances_found", "grievances_satisfied", "hardship_paid", "hardship_budget"]:
+        expect(page.locator(f".card[data-key={key}] .value")).not_to_have_text("—")
+    ninghai = Federation.objects.get(name="宁海县总工会")
+    cells = HeatCell.objects.filter(federation=ninghai, layer="workplaces").count()
+    page.locator(".leaflet-control-layers-overlays input").first.check()  # the heat layer: workplaces
+    expect(page.locator("#dashboard-map")).to_have_attribute("data-heat-workplaces", str(cells))
+    assert cells > 0, "the demo's unions make a heat map"
+    page.evaluate("window.scrollTo(0, 0)")  # the cards first in the screenshot
     screenshot(page, "dashboard")
 
     with page.expect_download() as download:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import statistics
 
 import pytest
+from django.contrib.gis.geos import Polygon
 from django.test import Client, override_settings
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from stations.models import Station
+from events.models import Grievance
+from members.hardship import PAID
+from members.hardship_models import HardshipBudget, HardshipCase
+from stations.choices import HeatLayer
+from stations.models import HeatCell, Station
 from tests.factories import VisitFactory
-from unionhub.core.models import User
+from unionhub.core.models import Federation, User
+from unionhub.reports import dashboard
 from unionhub.reports.summaries import add_months, first_of_month
 from zones.indicators import compute_union_indicators
 from zones.models import GrassrootsUnion, Visit, Zone
@@ -182,3 +190,96 @@ def test_the_map_layers_narrow_to_a_box(changjie, zones):
     x, y = mine.boundary.centroid.coords
     around = {"in_bbox": f"{x - 0.5},{y - 0.5},{x + 0.5},{y + 0.5}"}
     assert [f["id"] for f in changjie.get("/api/v1/dashboard/map/zones/", around).json()["features"]] == [mine.pk]
+
+
+def year_back() -> dict[str, str]:
+    this_month = first_of_month(timezone.localdate())
+    return {"start": f"{add_months(this_month, -11):%Y-%m}", "end": f"{this_month:%Y-%m}", "compare": "none"}
+
+
+def test_grievance_and_hardship_figures_are_the_townships_own(demo_figures):
+    """Each township's grievance and aid cards count its own rows (the fixture gives the two different ones)."""
+    period = year_back()
+    since = timezone.make_aware(datetime.datetime.strptime(period["start"], "%Y-%m"))
+    first = since.date()
+    seen = {}
+    for username, township in [("changjie_leader", "长街镇总工会"), ("xidian_leader", "西店镇总工会")]:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        cards = {c["key"]: c["value"] for c in client.get("/api/v1/dashboard/summary/", period).json()["cards"]}
+        path = Federation.objects.get(name=township).path
+        grievances = Grievance.objects.filter(federation_path__startswith=path, created_at__gte=since)
+        paid = HardshipCase.objects.filter(federation_path__startswith=path, status__in=PAID, disbursed_on__gte=first)
+        assert cards["grievances_found"] == grievances.count() > 0
+        assert cards["grievances_satisfied"] == grievances.filter(rating__gte=4).count()
+        assert cards["hardship_paid_cases"] == paid.count() > 0
+        assert cards["hardship_paid"] == float(sum(case.amount_approved for case in paid))
+        budget = HardshipBudget.objects.get(federation__name=township, year=timezone.localdate().year)
+        assert cards["hardship_budget"] == float(budget.amount), "the township's own budget, not the county's"
+        seen[username] = cards
+    assert seen["changjie_leader"]["grievances_found"] != seen["xidian_leader"]["grievances_found"]
+
+
+def test_the_zone_drill_down_gives_its_grievances_median_read_directly(changjie, zones):
+    mine, _neighbour = zones
+    period = year_back()
+    since = timezone.make_aware(datetime.datetime.strptime(period["start"], "%Y-%m"))
+    resolved = Grievance.objects.filter(zone=mine, created_at__gte=since, first_resolved_at__isnull=False)
+    expected = statistics.median((g.first_resolved_at - g.created_at).total_seconds() / 86400 for g in resolved)
+    detail = changjie.get(f"/api/v1/dashboard/zones/{mine.pk}/", period).json()
+    assert detail["grievance_median_days"] == round(expected, 1)
+    assert f"{round(expected, 1)}" in changjie.get(f"/dashboard/zones/{mine.pk}/", period).content.decode()
+
+
+def test_the_union_drill_down_counts_its_grievances_and_aid(changjie, zones):
+    mine, _neighbour = zones
+    period = year_back()
+    union = GrassrootsUnion.objects.filter(zone=mine, is_holding_pool=False).order_by("id").first()
+    since = timezone.make_aware(datetime.datetime.strptime(period["start"], "%Y-%m"))
+    detail = changjie.get(f"/api/v1/dashboard/unions/{union.pk}/", period).json()
+    grievances = Grievance.objects.filter(union=union, created_at__gte=since)
+    assert detail["grievances"]["found"] == grievances.count() > 0
+    assert detail["grievances"]["handled_on_time"] == grievances.filter(resolved_on_time=True).count()
+    assert detail["grievances"]["reopened"] == grievances.filter(reopen_count__gt=0).count()
+    paid = HardshipCase.objects.filter(union=union, status__in=PAID, disbursed_on__gte=since.date())
+    assert detail["hardship"] == {"cases": paid.count(), "paid": float(sum(c.amount_approved for c in paid))}
+
+
+def test_the_zone_table_and_its_export_carry_the_new_columns_of_the_own_zone_only(changjie, zones):
+    mine, neighbour = zones
+    period = year_back()
+    rows = changjie.get("/api/v1/dashboard/zones/", period).json()["results"]
+    own = next(row for row in rows if row["id"] == mine.pk)
+    since = timezone.make_aware(datetime.datetime.strptime(period["start"], "%Y-%m"))
+    assert own["grievances_found"] == Grievance.objects.filter(zone=mine, created_at__gte=since).count()
+    response = changjie.get("/dashboard/zones.xlsx", period)
+    sheet = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = sheet[1]
+    column = [key for key, _label in dashboard.ZONE_COLUMNS].index("grievances_found") + 1
+    zone_row = next(row for row in sheet[2:] if row[0] == mine.name)
+    assert zone_row[column] == own["grievances_found"] and len(header) == len(dashboard.ZONE_COLUMNS) + 1
+    assert all(neighbour.name not in row for row in sheet)
+
+
+def test_the_heat_layer_offers_only_the_leaderships_own_node(changjie, demo_figures):
+    """The map's heat layer names the township's node; the heat API gives nothing of the neighbour's."""
+    own, other = Federation.objects.get(name="长街镇总工会"), Federation.objects.get(name="西店镇总工会")
+    cell = Polygon.from_bbox((121.5, 29.2, 121.51, 29.21))
+    for federation in (own, other):
+        HeatCell.objects.create(
+            federation=federation,
+            federation_path=federation.path,
+            layer=HeatLayer.WORKPLACES,
+            cell=cell,
+            weight=9,
+            computed_at=timezone.now(),
+        )
+    heat = page_data(changjie.get("/dashboard/"))["map"]["heat"]
+    assert heat["nodes"] == [own.pk]
+    assert [value for value, _label in heat["layers"]] == HeatLayer.values
+    url = heat["geojson"]
+    mine = changjie.get(url, {"federation": own.pk, "layer": HeatLayer.WORKPLACES}).json()["features"]
+    assert [feature["properties"]["weight"] for feature in mine] == [9]
+    assert changjie.get(url, {"federation": other.pk, "layer": HeatLayer.WORKPLACES}).json()["features"] == []
+    html = changjie.get("/dashboard/").content.decode()
+    assert "stations/heatlayer.js" in html, "the dashboard draws the cells with the heat map page's layer code"

@@ -63,3 +63,35 @@ def test_staff_edit_the_weights_and_leadership_only_reads():
     zone_chief = Client()
     zone_chief.force_login(actor(world, Role.ZONE_CHIEF))
     assert zone_chief.get("/dashboard/evaluation/").status_code == 403
+
+
+def test_on_time_handling_and_satisfaction_of_grievances_are_scored_and_weighted(demo_figures):
+    """The zone's grievance indicators are its on-time and satisfied shares; a weight of 0 leaves them out."""
+    from events.models import Grievance
+    from unionhub.reports.quarterly import quarter_period
+    from unionhub.reports.summaries import add_months, local_midnight
+
+    ninghai = Federation.objects.get(name="宁海县总工会")
+    quarter = Quarter.current()
+    zone = Zone.objects.get(name="宁东片区")
+    score = next(s for s in evaluation.evaluate(ninghai, quarter) if s.zone_id == zone.pk)
+    period = quarter_period(quarter)
+    grievances = Grievance.objects.filter(
+        zone=zone,
+        created_at__gte=local_midnight(period.first),
+        created_at__lt=local_midnight(add_months(period.last, 1)),
+    )
+    handled, evaluated = grievances.exclude(first_resolved_at=None).count(), grievances.exclude(rating=None).count()
+    on_time, satisfied = grievances.filter(resolved_on_time=True).count(), grievances.filter(rating__gte=4).count()
+    expected_on_time = round(100 * on_time / handled, 1) if handled else None
+    expected_satisfied = round(100 * satisfied / evaluated, 1) if evaluated else None
+    assert score.indicators["grievances_on_time"] == expected_on_time
+    assert score.indicators["grievance_satisfaction"] == expected_satisfied
+    assert handled or evaluated, "the fixture gives 宁东片区 grievances this quarter"
+
+    scheme = evaluation.scheme_for(ninghai)
+    scheme.weights = {**evaluation.DEFAULT_WEIGHTS, "grievances_on_time": 0, "grievance_satisfaction": 0}
+    unweighted = next(s for s in evaluation.evaluate(ninghai, quarter, scheme) if s.zone_id == zone.pk)
+    others = {"findings_handled", "work_on_time", "visits_per_union"}
+    expected = evaluation._weighted({k: unweighted.indicators[k] for k in others}, evaluation.weights_of(scheme))
+    assert unweighted.dimensions["duty"] == expected

@@ -10,6 +10,7 @@ import base64
 import datetime
 import io
 import re
+import statistics
 import zlib
 
 import pytest
@@ -19,12 +20,18 @@ from django.utils import timezone, translation
 from docx import Document
 from openpyxl import load_workbook
 
+from events.choices import GRIEVANCE_OPEN
+from events.models import Grievance
+from members.choices import HardshipStatus
+from members.hardship import budget_figures
+from members.hardship_models import HardshipBudget, HardshipCase
 from tests import factories as f
 from unionhub.core.choices import Role
 from unionhub.core.models import Federation, Notification, OutboxMessage, RoleAssignment, User
 from unionhub.reports import actions, documents, tasks
 from unionhub.reports.models import QuarterlyReport, ReportKind, ReportStatus
 from unionhub.reports.quarterly import Node, collect, quarter_period
+from unionhub.reports.summaries import add_months, last_day, local_midnight
 from zones.models import VisitPlanEntry, Zone
 from zones.quarters import Quarter
 
@@ -145,7 +152,52 @@ def test_the_figures_equal_the_dashboards(ninghai):
     )
     assert figures["now"]["unions_to_visit"] == planned.count()
     assert figures["unvisited"]["count"] == planned.filter(first_visit__isnull=True).count()
-    assert set(figures["not_built"]) >= {"grievances"}, "areas not built are declared, not counted"
+    assert "not_built" not in figures, "every area is built: none is declared missing"
+    since = local_midnight(period.first)
+    until = local_midnight(add_months(period.last, 1))
+    grievances = Grievance.objects.filter(
+        federation_path__startswith=ninghai.federation.path, created_at__gte=since, created_at__lt=until
+    )
+    assert figures["now"]["grievances_found"] == grievances.count() > 0
+    assert figures["now"]["grievances_handled"] == grievances.exclude(first_resolved_at=None).count()
+    assert figures["now"]["grievances_on_time"] == grievances.filter(resolved_on_time=True).count()
+    assert figures["now"]["grievances_evaluated"] == grievances.exclude(rating=None).count()
+    assert figures["now"]["grievances_satisfied"] == grievances.filter(rating__gte=4).count()
+    assert figures["now"]["grievances_reopened"] == grievances.filter(reopen_count__gt=0).count()
+    resolved = [g.first_resolved_at - g.created_at for g in grievances.exclude(first_resolved_at=None)]
+    expected_median = statistics.median(d.total_seconds() / 86400 for d in resolved)
+    assert figures["grievances"]["median_days"] == round(expected_median, 1)
+    overdue = (
+        grievances.filter(resolved_on_time=False).count()
+        + grievances.filter(first_resolved_at=None, status__in=GRIEVANCE_OPEN, due_at__lt=timezone.now()).count()
+    )
+    assert figures["grievances"]["overdue"]["count"] == overdue
+    paid = HardshipCase.objects.filter(
+        federation_path__startswith=ninghai.federation.path,
+        status__in=[HardshipStatus.DISBURSED, HardshipStatus.CLOSED],
+        disbursed_on__gte=period.first,
+        disbursed_on__lte=last_day(period.last),
+    )
+    assert figures["now"]["hardship_paid_cases"] == paid.count() > 0
+    assert figures["now"]["hardship_paid"] == float(sum(c.amount_approved for c in paid))
+    budget = budget_figures(HardshipBudget.objects.get(federation=ninghai.federation, year=period.last.year))
+    assert figures["now"]["hardship_budget"] == float(budget.amount), "the county's budget covers its townships'"
+    assert figures["now"]["hardship_remaining"] == float(budget.remaining)
+
+
+def test_the_narrative_says_overdue_grievances_low_satisfaction_and_a_budget_nearly_spent(demo_figures):
+    changjie = Node(Federation.objects.get(name="长街镇总工会"))
+    with override_settings(REPORT_SATISFACTION_TARGET_PERCENT=101, REPORT_BUDGET_LEFT_WARNING_PERCENT=99):
+        report = build(changjie, Quarter.current())
+    figures = report.figures
+    assert figures["grievances"]["overdue"]["count"] > 0
+    assert "not handled by their due time" in report.narrative
+    assert [z["name"] for z in figures["low_satisfaction"]] == ["宁东片区"]
+    assert "were satisfied: 宁东片区" in report.narrative
+    assert figures["budget_nearly_spent"] and "nearly spent" in report.narrative
+    with override_settings(REPORT_SATISFACTION_TARGET_PERCENT=0, REPORT_BUDGET_LEFT_WARNING_PERCENT=0):
+        calm = build(changjie, Quarter.current())
+    assert calm.figures["low_satisfaction"] == [] and "nearly spent" not in calm.narrative
 
 
 @pytest.fixture
@@ -165,9 +217,9 @@ def test_the_files_open_and_say_what_they_should(ningdong, cid_font):
         areas = documents._area_labels()
     for key, _keys in documents.AREAS:
         assert areas[key] in workbook.sheetnames, key
-    assert (
-        len(workbook.sheetnames) == len(documents.AREAS) + len(report.figures["not_built"]) + 3
-    )  # zones, trend, narrative
+    assert len(workbook.sheetnames) == len(documents.AREAS) + 3  # zones, trend, narrative
+    grievance_cells = [c for row in workbook[areas["grievances"]].iter_rows(values_only=True) for c in row]
+    assert report.figures["now"]["grievances_found"] in grievance_cells
     assert "UnionHub" in workbook[areas["members"]]["A1"].value  # the watermark line
 
     document = Document(io.BytesIO(report.docx_file.read()))
@@ -182,6 +234,10 @@ def test_the_files_open_and_say_what_they_should(ningdong, cid_font):
     assert documents.pdf_font() == documents.CID_FONT
     assert b"/BaseFont /STSong-Light" in pdf and b"/Ordering (GB1)" in pdf, "a Chinese (Adobe-GB1) font"
     assert pdf_contains(pdf, "宁东片区"), "the zone's Chinese name is drawn in the PDF"
+    with translation.override("en"):
+        section = str(documents._("Grievances and hardship aid"))
+    assert pdf_contains(pdf, section), "the PDF has the grievance and hardship aid section"
+    assert any(p.text == section for p in document.paragraphs), "and so has the Word document"
 
 
 def test_the_report_is_written_in_chinese_by_default(ningdong):

@@ -9,8 +9,10 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from events.choices import Attendance
-from events.models import Activity, Registration
-from members.choices import MemberStatus, WorkForm
+from events.models import Activity, Grievance, Registration
+from members.choices import HardshipStatus, MemberStatus, WorkForm
+from members.hardship import budget_figures, with_figures
+from members.hardship_models import HardshipBudget, HardshipCase
 from members.models import Member
 from stations.choices import StationStatus
 from stations.models import CheckIn, Station
@@ -68,6 +70,21 @@ def direct(user: User, month: datetime.date, current: datetime.date) -> dict[str
         .filter(attendance=Attendance.ATTENDED, activity__starts_at__gte=since, activity__starts_at__lt=until)
         .count(),
     }
+    grievances = scoped(Grievance).filter(created_at__gte=since, created_at__lt=until)
+    figures |= {
+        "grievances_found": grievances.count(),
+        "grievances_handled": grievances.exclude(first_resolved_at=None).count(),
+        "grievances_on_time": grievances.filter(resolved_on_time=True).count(),
+        "grievances_evaluated": grievances.exclude(rating=None).count(),
+        "grievances_satisfied": grievances.filter(rating__gte=4).count(),
+        "grievances_reopened": grievances.filter(reopen_count__gt=0).count(),
+        "hardship_submitted": scoped(HardshipCase).filter(submitted_at__gte=since, submitted_at__lt=until).count(),
+    }
+    paid = scoped(HardshipCase).filter(
+        status__in=[HardshipStatus.DISBURSED, HardshipStatus.CLOSED], disbursed_on__gte=month, disbursed_on__lte=end
+    )
+    figures["hardship_paid_cases"] = paid.count()
+    figures["hardship_paid"] = paid.aggregate(total=Sum("amount_approved"))["total"] or 0
     if month == current:
         figures |= {
             "unions": scoped(GrassrootsUnion).filter(is_holding_pool=False).count(),
@@ -121,6 +138,46 @@ def test_the_cards_show_the_summed_figures(demo_figures):
     assert cards["stations"] == months[0]["stations"]
     planned, visited = months[0]["plan_planned"], months[0]["plan_visited"]
     assert cards["visited_percent"] == round(100 * visited / planned, 1)
+    for name in [
+        "grievances_found",
+        "grievances_handled",
+        "grievances_on_time",
+        "grievances_evaluated",
+        "grievances_satisfied",
+        "grievances_reopened",
+        "hardship_paid_cases",
+        "hardship_submitted",
+    ]:
+        assert cards[name] == sum(m[name] for m in months), name
+    assert cards["hardship_paid"] == float(sum(m["hardship_paid"] for m in months))
+
+
+@pytest.mark.parametrize("username", VIEWERS)
+def test_the_budget_cards_equal_the_outermost_budgets_in_scope(demo_figures, username):
+    """The year's budget, spent and remaining: the user's outermost budgets, worked out from the cases."""
+    user = User.objects.get(username=username)
+    current = first_of_month(timezone.localdate())
+    budgets = list(with_figures(HardshipBudget.objects.restrict(user, Action.VIEW).filter(year=current.year)))
+    outermost = [
+        b for b in budgets
+        if not any(o.pk != b.pk and b.federation_path.startswith(o.federation_path) for o in budgets)
+    ]  # fmt: skip
+    figures = [budget_figures(b) for b in outermost]
+    cards = {card["key"]: card["value"] for card in summary(Selection(user, Period(current, current)))["cards"]}
+    if not figures:
+        assert cards["hardship_budget"] is None and cards["hardship_remaining"] is None
+        return
+    assert cards["hardship_budget"] == float(sum(b.amount for b in figures))
+    assert cards["hardship_spent"] == float(sum(b.spent for b in figures))
+    assert cards["hardship_remaining"] == float(sum(b.remaining for b in figures))
+
+
+def test_a_zone_workers_cards_show_no_budget_but_their_zones_aid(demo_figures):
+    chief = User.objects.get(username="ningdong_chief")
+    current = first_of_month(timezone.localdate())
+    cards = {card["key"]: card["value"] for card in summary(Selection(chief, Period(current, current)))["cards"]}
+    assert cards["hardship_budget"] is None, "budgets are for federation staff and leadership"
+    assert cards["hardship_paid"] == float(direct(chief, current, current)["hardship_paid"])
 
 
 def test_a_refresh_picks_up_new_rows_in_the_current_month(demo_figures):

@@ -13,19 +13,33 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from unionhub.core.choices import Action
-from unionhub.core.models import User
-from unionhub.core.scoping import get_scoped_or_404
+from events.grievance_metrics import SATISFIED_FROM, grievance_figures
+from events.models import Grievance
+from members.hardship import PAID
+from members.hardship_models import HardshipCase
+from stations.models import HeatCell
+from unionhub.core.choices import Action, NodeKind
+from unionhub.core.models import Federation, User
+from unionhub.core.scoping import get_scoped_or_404, grants_for
 from zones.choices import FindingStatus
 from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone
 from zones.quarters import Quarter
 
-from .models import MonthlyFigures, SummaryRefresh
-from .summaries import FLOWS, HISTORY_MONTHS, STOCKS, add_months, first_of_month, local_midnight, month_range
+from .models import BudgetFigures, MonthlyFigures, SummaryRefresh
+from .summaries import (
+    FLOWS,
+    HISTORY_MONTHS,
+    STOCKS,
+    add_months,
+    first_of_month,
+    last_day,
+    local_midnight,
+    month_range,
+)
 
 Sums = dict[str, int | None]
 # A union's page lists its latest visits in the period, at most this many.
@@ -101,6 +115,12 @@ class Selection:
     def all_months(self) -> list[datetime.date]:
         return self.period.months + (self.compared.months if self.compared else [])
 
+    def budgets(self) -> Any:
+        """The hardship budget figures the user sees; none for one zone (budgets are a federation's)."""
+        if self.zone_id is not None:
+            return BudgetFigures.objects.none()
+        return BudgetFigures.objects.restrict(self.user, Action.VIEW)
+
 
 # --- the headline figures ----------------------------------------------------------------------
 
@@ -119,11 +139,18 @@ CARDS: list[tuple[str, Any]] = [
     ("check_ins", _("Station check-ins")),
     ("activities", _("Activities")),
     ("participants", _("Participants")),
-]
-# Areas the dashboard will show once they are built: shown as such, never as a number.
-NOT_BUILT: list[tuple[str, Any]] = [
-    ("grievances", _("Grievances (found, handled, on time, evaluated, satisfied)")),
-    ("hardship_aid", _("Hardship aid paid against budget")),
+    ("grievances_found", _("Grievances found")),
+    ("grievances_handled", _("Grievances handled")),
+    ("grievances_on_time", _("Grievances handled on time")),
+    ("grievances_evaluated", _("Grievances evaluated")),
+    ("grievances_satisfied", _("Grievances with a satisfied worker")),
+    ("grievances_reopened", _("Grievances reopened")),
+    ("hardship_paid", _("Hardship aid paid (yuan)")),
+    ("hardship_paid_cases", _("Hardship cases paid")),
+    ("hardship_submitted", _("Hardship cases submitted")),
+    ("hardship_budget", _("Hardship budget for the year (yuan)")),
+    ("hardship_spent", _("Spent from the year's budget (yuan)")),
+    ("hardship_remaining", _("Left in the year's budget (yuan)")),
 ]
 
 
@@ -145,11 +172,45 @@ def month_sums(selection: Selection) -> dict[datetime.date, Sums]:
     return {row.pop("month"): row for row in rows}
 
 
-def headline(sums: dict[datetime.date, Sums], period: Period) -> dict[str, Any]:
-    """The cards' figures for one period: stocks at its last month, flows added up over its months."""
-    end = sums.get(period.last, {})
+Budgets = dict[int, dict[str, float]]
 
-    def total(name: str) -> int:
+
+def budget_sums(selection: Selection) -> Budgets:
+    """Each year's hardship budget over the selection: amount, spent and remaining, in yuan.
+
+    Budgets nest (a city's covers its counties' cases too), so only the outermost budgets the
+    selection sees are added up: each covers its whole subtree, and they cover disjoint ones.
+    """
+    years = sorted({month.year for month in selection.all_months()})
+    rows = list(
+        selection.budgets().filter(year__in=years).values("year", "federation_path", "amount", "spent", "committed")
+    )
+    found: Budgets = {}
+    for row in rows:
+        path = row["federation_path"]
+        if any(
+            other["year"] == row["year"]
+            and other["federation_path"] != path
+            and path.startswith(other["federation_path"])
+            for other in rows
+        ):
+            continue  # inside a budget already counted
+        year = found.setdefault(row["year"], {"amount": 0.0, "spent": 0.0, "remaining": 0.0})
+        year["amount"] += float(row["amount"])
+        year["spent"] += float(row["spent"])
+        year["remaining"] += float(row["amount"] - row["spent"] - row["committed"])
+    return {year: {key: round(value, 2) for key, value in figures.items()} for year, figures in found.items()}
+
+
+def headline(sums: dict[datetime.date, Sums], period: Period, budgets: Budgets | None = None) -> dict[str, Any]:
+    """The cards' figures for one period: stocks at its last month, flows added up over its months.
+
+    The hardship budget is the one of the year of the period's last month (None without one).
+    """
+    end = sums.get(period.last, {})
+    budget = (budgets or {}).get(period.last.year)
+
+    def total(name: str) -> Any:
         return sum(sums.get(month, {}).get(name) or 0 for month in period.months)
 
     return {
@@ -169,13 +230,27 @@ def headline(sums: dict[datetime.date, Sums], period: Period) -> dict[str, Any]:
         "check_ins": total("check_ins"),
         "activities": total("activities"),
         "participants": total("participants"),
+        "grievances_found": total("grievances_found"),
+        "grievances_handled": total("grievances_handled"),
+        "grievances_on_time": total("grievances_on_time"),
+        "grievances_on_time_percent": percent(total("grievances_on_time"), total("grievances_handled")),
+        "grievances_evaluated": total("grievances_evaluated"),
+        "grievances_satisfied": total("grievances_satisfied"),
+        "grievances_satisfied_percent": percent(total("grievances_satisfied"), total("grievances_evaluated")),
+        "grievances_reopened": total("grievances_reopened"),
+        "hardship_submitted": total("hardship_submitted"),
+        "hardship_paid_cases": total("hardship_paid_cases"),
+        "hardship_paid": round(float(total("hardship_paid")), 2),
+        "hardship_budget": budget["amount"] if budget else None,
+        "hardship_spent": budget["spent"] if budget else None,
+        "hardship_remaining": budget["remaining"] if budget else None,
     }
 
 
-def cards(selection: Selection, sums: dict[datetime.date, Sums]) -> list[dict[str, Any]]:
+def cards(selection: Selection, sums: dict[datetime.date, Sums], budgets: Budgets) -> list[dict[str, Any]]:
     """The KPI cards: each figure, its value in the compared period, and the change."""
-    now = headline(sums, selection.period)
-    before = headline(sums, selection.compared) if selection.compared else {}
+    now = headline(sums, selection.period, budgets)
+    before = headline(sums, selection.compared, budgets) if selection.compared else {}
     shown = []
     for key, label in CARDS:
         value, earlier = now[key], before.get(key)
@@ -192,8 +267,7 @@ def summary(selection: Selection) -> dict[str, Any]:
     sums = month_sums(selection)
     return {
         "period": period_json(selection),
-        "cards": cards(selection, sums),
-        "not_built": [{"key": key, "label": str(label)} for key, label in NOT_BUILT],
+        "cards": cards(selection, sums, budget_sums(selection)),
         "refreshed_at": last_refresh(),
     }
 
@@ -221,6 +295,10 @@ TREND_SERIES: list[tuple[str, Any]] = [
     ("check_ins", _("Station check-ins")),
     ("activities", _("Activities")),
     ("participants", _("Participants")),
+    ("grievances_found", _("Grievances found")),
+    ("grievances_handled", _("Grievances handled")),
+    ("grievances_satisfied_percent", _("Satisfied with the handling (%)")),
+    ("hardship_paid", _("Hardship aid paid (yuan)")),
 ]
 
 
@@ -259,6 +337,14 @@ ZONE_COLUMNS: list[tuple[str, Any]] = [
     ("check_ins", _("Check-ins")),
     ("activities", _("Activities")),
     ("participants", _("Participants")),
+    ("grievances_found", _("Grievances found")),
+    ("grievances_handled", _("Grievances handled")),
+    ("grievances_on_time_percent", _("Handled on time (%)")),
+    ("grievances_evaluated", _("Grievances evaluated")),
+    ("grievances_satisfied_percent", _("Satisfied (%)")),
+    ("grievances_reopened", _("Grievances reopened")),
+    ("hardship_paid_cases", _("Hardship cases paid")),
+    ("hardship_paid", _("Hardship aid paid (yuan)")),
 ]
 
 
@@ -282,6 +368,32 @@ def by_zone(selection: Selection) -> list[dict[str, Any]]:
         table.append({"id": zone_id, "name": name, **{key: figures[key] for key, _label in ZONE_COLUMNS}})
     table.sort(key=lambda row: (row["id"] is None, row["name"]))
     return table
+
+
+# --- the heat layer ------------------------------------------------------------------------------
+
+
+def heat_nodes(user: User) -> list[int]:
+    """The federation nodes whose heat map (stations.heat) the dashboard's map offers: the user's outermost.
+
+    From the user's grants, without a query (a superuser, who has none, gets the roots). Each
+    node's cells are read from the scoped heat-map API, so a node out of scope yields nothing.
+    """
+    if user.is_superuser:
+        return list(Federation.objects.filter(depth=0).order_by("id").values_list("id", flat=True))
+    paths = sorted(
+        {
+            grant.value
+            for grant in grants_for(user)
+            if grant.kind == NodeKind.FEDERATION and Action.VIEW in HeatCell.scope_spec.actions_for(grant.role)
+        },
+        key=len,
+    )
+    outermost: list[str] = []
+    for path in paths:
+        if not any(path.startswith(outer) for outer in outermost):
+            outermost.append(path)
+    return [int(path.strip("/").split("/")[-1]) for path in outermost]
 
 
 # --- drill-down ----------------------------------------------------------------------------------
@@ -324,6 +436,56 @@ def zone_in_scope(user: User, zone_id: int) -> Zone | None:
     if not MonthlyFigures.objects.restrict(user, Action.VIEW).filter(zone_id=zone_id).exists():
         return None
     return Zone.objects.defer("boundary").filter(pk=zone_id).first()
+
+
+def days(duration: datetime.timedelta | None) -> float | None:
+    return None if duration is None else round(duration.total_seconds() / 86400, 1)
+
+
+def _span(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    return local_midnight(period.first), local_midnight(add_months(period.last, 1))
+
+
+def zone_grievance_median(selection: Selection) -> float | None:
+    """Median days from submission to first resolution of the zone's grievances found in the period.
+
+    A median cannot be added up from monthly rows, so it is read directly: one zone's grievances
+    of the period, through their (zone, created_at) index, scoped by restrict().
+    """
+    assert selection.zone_id is not None
+    since, until = _span(selection.period)
+    found = grievance_figures(since, until, user=selection.user, zone_ids=[selection.zone_id])
+    row = found.get(selection.zone_id)
+    return days(row.median_to_resolve) if row else None
+
+
+UNION_GRIEVANCES = ["found", "handled", "handled_on_time", "evaluated", "satisfied", "reopened"]
+
+
+def union_grievances(user: User, union_id: int, period: Period) -> dict[str, Any]:
+    """The figures of the grievances about one union found in the period (read directly: one union's rows)."""
+    since, until = _span(period)
+    rows = Grievance.objects.restrict(user, Action.VIEW).filter(
+        union_id=union_id, created_at__gte=since, created_at__lt=until
+    )
+    figures = rows.aggregate(
+        found=Count("id"),
+        handled=Count("id", filter=Q(first_resolved_at__isnull=False)),
+        handled_on_time=Count("id", filter=Q(resolved_on_time=True)),
+        evaluated=Count("id", filter=Q(rating__isnull=False)),
+        satisfied=Count("id", filter=Q(rating__gte=SATISFIED_FROM)),
+        reopened=Count("id", filter=Q(reopen_count__gt=0)),
+    )
+    return figures
+
+
+def union_hardship(user: User, union_id: int, period: Period) -> dict[str, Any]:
+    """The union's members' hardship cases paid in the period: how many, and the yuan paid."""
+    paid = HardshipCase.objects.restrict(user, Action.VIEW).filter(
+        union_id=union_id, status__in=PAID, disbursed_on__gte=period.first, disbursed_on__lte=last_day(period.last)
+    )
+    figures = paid.aggregate(cases=Count("id"), paid=Sum("amount_approved"))
+    return {"cases": figures["cases"], "paid": float(figures["paid"] or 0)}
 
 
 def union_detail(selection: Selection, union_id: int) -> dict[str, Any]:
@@ -384,4 +546,6 @@ def union_detail(selection: Selection, union_id: int) -> dict[str, Any]:
         "visited_this_quarter": bool(entry and entry["first_visit_id"]),
         "visits": visits,
         "findings": {status: findings.get(status, 0) for status in FindingStatus.values},
+        "grievances": union_grievances(user, union.pk, period),
+        "hardship": union_hardship(user, union.pk, period),
     }

@@ -54,6 +54,30 @@ AREAS: list[tuple[str, list[str]]] = [
     ("findings", ["findings_found", "findings_handled"]),
     ("stations", ["stations", "stations_open", "check_ins"]),
     ("activities", ["activities", "participants"]),
+    (
+        "grievances",
+        [
+            "grievances_found",
+            "grievances_handled",
+            "grievances_on_time",
+            "grievances_on_time_percent",
+            "grievances_evaluated",
+            "grievances_satisfied",
+            "grievances_satisfied_percent",
+            "grievances_reopened",
+        ],
+    ),
+    (
+        "hardship",
+        [
+            "hardship_submitted",
+            "hardship_paid_cases",
+            "hardship_paid",
+            "hardship_budget",
+            "hardship_spent",
+            "hardship_remaining",
+        ],
+    ),
     ("work", []),
 ]
 
@@ -76,6 +100,8 @@ def _area_labels() -> dict[str, str]:
         "findings": _("Findings"),
         "stations": _("Stations"),
         "activities": _("Activities"),
+        "grievances": _("Grievances"),
+        "hardship": _("Hardship aid"),
         "work": _("Work items"),
         "zones": _("By zone"),
         "trend": _("Monthly trend"),
@@ -88,6 +114,8 @@ def _figure_labels() -> dict[str, str]:
         unions_to_visit=_("Unions to visit this quarter"),
         unions_visited=_("Unions visited"),
         stations_open=_("Stations open"),
+        grievances_on_time_percent=_("Grievances handled on time (%)"),
+        grievances_satisfied_percent=_("Grievances with a satisfied worker (%)"),
     )
     return labels
 
@@ -120,6 +148,43 @@ def _percent_change(now: Any, before: Any) -> Any:
     if now is None or before is None or not before:
         return None
     return round((now - before) / before * 100, 1)
+
+
+# Columns of the by-zone sheet and table beyond the visits (absent from reports built before them).
+ZONE_GRIEVANCE_KEYS = [
+    "grievances_found",
+    "grievances_handled",
+    "grievances_on_time_percent",
+    "grievances_satisfied_percent",
+    "hardship_paid",
+]
+
+
+def grievance_lines(figures: dict[str, Any]) -> list[list[Any]]:
+    """The grievance section's extra rows: the median time to resolve, the overdue by zone, the low satisfaction."""
+    grievances = figures.get("grievances")
+    if not grievances:
+        return []
+    overdue = grievances["overdue"]
+    rows: list[list[Any]] = [
+        [_("Median days to first resolution"), _value(grievances["median_days"])],
+        [_("Not handled by their due time"), overdue["count"]],
+        [_("Handled late"), overdue["late"]],
+    ]
+    rows += [[_("Overdue in {zone}").format(zone=zone["name"] or _("Not in a zone")), zone["count"]]
+             for zone in overdue["zones"]]  # fmt: skip
+    target = figures.get("satisfaction_target")
+    rows += [
+        [_("Satisfied under {target}%: {zone}").format(target=target, zone=zone["name"]), zone["satisfied_percent"]]
+        for zone in figures.get("low_satisfaction") or []
+    ]
+    return rows
+
+
+def _grievance_rows(current: Any, figures: dict[str, Any]) -> None:
+    current.append([])
+    for row in grievance_lines(figures):
+        current.append(row)
 
 
 # --- xlsx ----------------------------------------------------------------------------------------
@@ -187,20 +252,16 @@ def _render_xlsx(report: QuarterlyReport, figures: dict[str, Any], narrative: st
             current.append([_("Not done by their date"), overdue["count"]])
             for kind, count in overdue["by_kind"].items():
                 current.append([str(kinds.get(kind, kind)), count])
-    not_built = dict(dashboard.NOT_BUILT)
-    for key in figures["not_built"]:
-        current = sheet(key, [str(not_built.get(key, key))])
-        current.append([_("not built yet")])
-    zone_sheet = sheet(
-        "zones", [_("Zone"), labels["unions_to_visit"], labels["unions_visited"], labels["visited_percent"],
-                  labels["visits"], labels["members"], labels["check_ins"], labels["activities"]]
-    )  # fmt: skip
+        elif key == "grievances":
+            _grievance_rows(current, figures)
+    zone_keys = [
+        "unions_to_visit", "unions_visited", "visited_percent", "visits", "members", "check_ins", "activities",
+        *ZONE_GRIEVANCE_KEYS,
+    ]  # fmt: skip
+    zone_sheet = sheet("zones", [_("Zone"), *[labels[key] for key in zone_keys]])
     for row in figures["zones"]:
         name = row["name"] or _("Not in a zone")
-        zone_sheet.append(
-            [name, row["unions_to_visit"], row["unions_visited"], _value(row["visited_percent"]), row["visits"],
-             row["members"], row["check_ins"], row["activities"]]
-        )  # fmt: skip
+        zone_sheet.append([name, *[_value(row.get(key)) for key in zone_keys]])
     trend = figures["trend"]
     trend_sheet = sheet("trend", [_("Figure"), *trend["months"]])
     trend_labels = {key: str(label) for key, label in dashboard.TREND_SERIES}
@@ -301,11 +362,16 @@ def _render_docx(report: QuarterlyReport, figures: dict[str, Any], narrative: st
             table.add_row().cells, [labels[key], _value(value), _value(earlier), _value(change)], strict=True
         ):
             _font(cell.paragraphs[0].add_run(str(text)), body_font, 12)
-    not_built = dict(dashboard.NOT_BUILT)
-    for key in figures["not_built"]:
-        cells = table.add_row().cells
-        _font(cells[0].paragraphs[0].add_run(str(not_built.get(key, key))), body_font, 12)
-        _font(cells[1].paragraphs[0].add_run(_("not built yet")), body_font, 12)
+    extra = grievance_lines(figures)
+    if extra:
+        caption = document.add_paragraph()
+        _font(caption.add_run(_("Grievances and hardship aid")), body_font, 16, bold=True)
+        grievance_table = document.add_table(rows=0, cols=2)
+        grievance_table.style = "Table Grid"
+        for label, value in extra:
+            cells = grievance_table.add_row().cells
+            _font(cells[0].paragraphs[0].add_run(str(label)), body_font, 12)
+            _font(cells[1].paragraphs[0].add_run(str(value)), body_font, 12)
 
     document.add_paragraph()
     for text in (report.federation.name, _date(timezone.localtime(at).date())):
@@ -436,6 +502,7 @@ def _render_pdf(report: QuarterlyReport, figures: dict[str, Any], narrative: str
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=22, firstLineIndent=24, wordWrap="CJK")
     small = ParagraphStyle("small", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0)
+    section = ParagraphStyle("section", fontName=font, fontSize=13, leading=20, spaceAfter=6)
     story: list[Any] = [Paragraph(escape(report.federation.name), issuer), Spacer(1, 6)]
     story.append(
         Table(
@@ -453,9 +520,6 @@ def _render_pdf(report: QuarterlyReport, figures: dict[str, Any], narrative: str
         value, earlier = now.get(key), before.get(key)
         change = None if value is None or earlier is None else round(value - earlier, 1)
         rows.append([labels[key], str(_value(value)), str(_value(earlier)), str(_value(change))])
-    not_built = dict(dashboard.NOT_BUILT)
-    for key in figures["not_built"]:
-        rows.append([Paragraph(escape(str(not_built.get(key, key))), small), _("not built yet"), "", ""])
     table_style = TableStyle(
         [
             ("FONTNAME", (0, 0), (-1, -1), font),
@@ -467,6 +531,12 @@ def _render_pdf(report: QuarterlyReport, figures: dict[str, Any], narrative: str
     story.append(
         Table(rows, colWidths=[document.width * 0.4] + [document.width * 0.2] * 3, style=table_style, repeatRows=1)
     )
+    extra = grievance_lines(figures)
+    if extra:
+        story.append(Spacer(1, 12))
+        story.append(Paragraph(escape(_("Grievances and hardship aid")), section))
+        extra_rows = [[Paragraph(escape(str(label)), small), str(value)] for label, value in extra]
+        story.append(Table(extra_rows, colWidths=[document.width * 0.7, document.width * 0.3], style=table_style))
     zones = [z for z in figures["zones"] if z["id"] is not None]
     if zones:
         story.append(Spacer(1, 12))

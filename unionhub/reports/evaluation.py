@@ -9,9 +9,11 @@ Every indicator is a number from 0 to 100 worked out from the data:
 | 履职 duty performance | ``findings_handled`` | findings handled / raised in the quarter (%, capped at 100) |
 | | ``work_on_time`` | work items due in the quarter done by their date (%) |
 | | ``visits_per_union`` | visits per union, the best zone = 100 |
+| | ``grievances_on_time`` | grievances found in the quarter handled by their due time / handled (%) |
 | 创优 excellence | ``activities_per_union`` | activities per union, the best zone = 100 |
 | | ``participation`` | participants per member, the best zone = 100 |
 | | ``member_growth`` | new members per member, the best zone = 100 |
+| | ``grievance_satisfaction`` | grievances rated satisfied (4 or 5) / evaluated (%) |
 
 A dimension's score is the weighted mean of its indicators that have data (an indicator
 without data, such as no findings raised, is left out and the others' weights count for
@@ -19,7 +21,7 @@ it); the total is the weighted mean of the three dimensions. Weights are whole n
 in the federation's EvaluationScheme (the nearest ancestor's, else DEFAULT_WEIGHTS),
 editable by federation staff. Zones are ranked by total; the workers of the best
 ``bonus_zones`` zones make the bonus list (优绩优酬, ``bonus_amount`` yuan each).
-Grievance indicators (on-time handling, satisfaction) join once grievances are built.
+The grievance figures come from the summary table (the grievances found in the quarter).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ DIMENSIONS: list[tuple[str, Any, list[tuple[str, Any]]]] = [
             ("findings_handled", _("Findings handled (%)")),
             ("work_on_time", _("Work done on time (%)")),
             ("visits_per_union", _("Visits per union")),
+            ("grievances_on_time", _("Grievances handled on time (%)")),
         ],
     ),
     (
@@ -64,6 +67,7 @@ DIMENSIONS: list[tuple[str, Any, list[tuple[str, Any]]]] = [
             ("activities_per_union", _("Activities per union")),
             ("participation", _("Participants per member")),
             ("member_growth", _("New members per member")),
+            ("grievance_satisfaction", _("Grievances with a satisfied worker (%)")),
         ],
     ),
 ]
@@ -76,9 +80,11 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "findings_handled": 1,
     "work_on_time": 1,
     "visits_per_union": 1,
+    "grievances_on_time": 1,
     "activities_per_union": 1,
     "participation": 1,
     "member_growth": 1,
+    "grievance_satisfaction": 1,
 }
 RELATIVE = ("visits_per_union", "activities_per_union", "participation", "member_growth")
 
@@ -164,6 +170,8 @@ def evaluate(federation: Federation, quarter: Quarter, scheme: EvaluationScheme 
             "activities_per_union": row["activities"] / unions if unions else None,
             "participation": row["participants"] / members if members else None,
             "member_growth": row["members_new"] / members if members else None,
+            "grievances_on_time": row["grievances_on_time_percent"],
+            "grievance_satisfaction": row["grievances_satisfied_percent"],
         }
         scores.append(ZoneScore(row["id"], row["name"], indicators))
     for key in RELATIVE:  # the best zone = 100

@@ -6,12 +6,15 @@ A request never groups the big tables (members, check-ins, visits): Celery refre
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from unionhub.core.models import path_index
+from unionhub.core.choices import Action, Role
+from unionhub.core.models import Federation, path_index
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from zones.models import Zone
 
@@ -43,6 +46,17 @@ class MonthlyFigures(models.Model):
     check_ins = models.PositiveIntegerField(_("station check-ins"), default=0)
     activities = models.PositiveIntegerField(_("activities held"), default=0)
     participants = models.PositiveIntegerField(_("participants"), default=0)
+    # Grievances submitted in the month, and what has become of them since (counted over that month's cohort).
+    grievances_found = models.PositiveIntegerField(_("grievances found"), default=0)
+    grievances_handled = models.PositiveIntegerField(_("grievances handled"), default=0)
+    grievances_on_time = models.PositiveIntegerField(_("grievances handled on time"), default=0)
+    grievances_evaluated = models.PositiveIntegerField(_("grievances evaluated"), default=0)
+    grievances_satisfied = models.PositiveIntegerField(_("grievances with a satisfied worker"), default=0)
+    grievances_reopened = models.PositiveIntegerField(_("grievances reopened"), default=0)
+    # Hardship aid: cases submitted in the month, cases paid in the month and the amount paid.
+    hardship_submitted = models.PositiveIntegerField(_("hardship cases submitted"), default=0)
+    hardship_paid_cases = models.PositiveIntegerField(_("hardship cases paid"), default=0)
+    hardship_paid = models.DecimalField(_("hardship aid paid (yuan)"), max_digits=14, decimal_places=2, default=0)
     unions = models.PositiveIntegerField(_("grassroots unions"), null=True, blank=True)
     zones = models.PositiveIntegerField(_("zones"), null=True, blank=True)
     stations = models.PositiveIntegerField(_("stations"), null=True, blank=True)
@@ -67,6 +81,41 @@ class MonthlyFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} · {self.federation_path} · {self.zone_id or '-'}"
+
+
+class BudgetFigures(models.Model):
+    """A federation's hardship-aid budget for one year with what its subtree has paid and promised from it.
+
+    A copy of members.hardship.with_figures over every HardshipBudget, rewritten by the summary
+    refresh (a few rows per federation), so the dashboard reads no sum over the cases. Scoped like
+    the budgets themselves: federation staff and leadership see them, zone workers do not.
+    """
+
+    federation = models.ForeignKey(Federation, models.CASCADE, related_name="+", verbose_name=_("federation"))
+    federation_path = models.CharField(_("federation path"), max_length=255)
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
+    spent = models.DecimalField(_("paid (yuan)"), max_digits=14, decimal_places=2)
+    committed = models.DecimalField(_("approved, not yet paid (yuan)"), max_digits=14, decimal_places=2)
+
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        only={Role.FEDERATION_STAFF: frozenset({Action.VIEW}), Role.LEADERSHIP: frozenset({Action.VIEW})},
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("hardship budget figures")
+        verbose_name_plural = _("hardship budget figures")
+        constraints = [models.UniqueConstraint(fields=["federation", "year"], name="reports_budget_once")]
+        indexes = [path_index("reports_budget_fedpath", "year")]
+
+    def __str__(self) -> str:
+        return f"{self.federation_id} · {self.year}"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent - self.committed
 
 
 class ZoneOutline(models.Model):

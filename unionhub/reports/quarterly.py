@@ -4,8 +4,10 @@ The figures come from the dashboard's summary table through unionhub.reports.das
 same sums the leadership sees on /dashboard/), for the report's node of the tree rather than
 a user's scope, plus a few short lists read from the raw tables to name the exceptions:
 unions planned for a visit and not visited, stations whose weekly check failed, zones under
-the visit target, work items done late or still open past their date. Areas not built yet
-(dashboard.NOT_BUILT) are listed as such, never given a number.
+the visit target, work items done late or still open past their date, grievances not handled
+by their due time, zones whose workers were seldom satisfied, a hardship budget nearly spent.
+The median time to resolve a grievance cannot be added up from the summary rows, so it is
+read directly from the node's grievances of the period (reports are built by Celery).
 
 The snapshot is plain JSON (keys, numbers, names): labels are translated when it is rendered,
 so that the narrative and the files can be drawn again from it (an edited narrative) and a
@@ -19,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from events.choices import GRIEVANCE_OPEN
+from events.models import Grievance
 from stations.choices import UpkeepItem
 from stations.models import UpkeepCheck
 from unionhub.core.models import Federation
@@ -34,7 +38,7 @@ from zones.quarters import Quarter
 
 from . import dashboard
 from .dashboard import Compare, Period, Selection
-from .models import MonthlyFigures
+from .models import BudgetFigures, MonthlyFigures
 from .summaries import add_months, first_of_month, last_day, local_midnight
 
 # Lists in the snapshot are cut at this length (the count is kept whole): a report names names,
@@ -52,7 +56,28 @@ COMPARED = [
     "check_ins",
     "activities",
     "participants",
+    "grievances_found",
+    "grievances_handled",
+    "hardship_paid",
 ]
+
+
+def satisfaction_target() -> float:
+    """Zones whose evaluated grievances were rated satisfied less often than this (%) are named."""
+    return float(getattr(settings, "REPORT_SATISFACTION_TARGET_PERCENT", 80))
+
+
+def budget_warning() -> float:
+    """A hardship budget with less than this share (%) of its amount left is reported as nearly spent."""
+    return float(getattr(settings, "REPORT_BUDGET_LEFT_WARNING_PERCENT", 10))
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median (of intervals, here)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
 
 
 def visit_target() -> float:
@@ -92,6 +117,12 @@ class NodeSelection(Selection):
         assert self.node is not None
         return self.node.rows(MonthlyFigures.objects.all())
 
+    def budgets(self) -> Any:
+        assert self.node is not None
+        if self.node.zone is not None:
+            return BudgetFigures.objects.none()
+        return BudgetFigures.objects.filter(federation_path__startswith=self.node.federation.path)
+
 
 def quarter_period(quarter: Quarter) -> Period:
     return Period(quarter.first_day, first_of_month(quarter.last_day))
@@ -102,8 +133,8 @@ def collect(node: Node, period: Period) -> dict[str, Any]:
     selection = NodeSelection(user=None, period=period, compare=Compare.PREVIOUS, node=node)  # type: ignore[arg-type]
     compared = selection.compared
     assert compared is not None
-    sums = dashboard.month_sums(selection)
-    now, before = dashboard.headline(sums, period), dashboard.headline(sums, compared)
+    sums, budgets = dashboard.month_sums(selection), dashboard.budget_sums(selection)
+    now, before = dashboard.headline(sums, period, budgets), dashboard.headline(sums, compared, budgets)
     both = Period(compared.first, period.last)
     trend = dashboard.trends(NodeSelection(user=None, period=both, node=node, compare=Compare.NONE))  # type: ignore[arg-type]
     zones = dashboard.by_zone(selection)
@@ -130,6 +161,12 @@ def collect(node: Node, period: Period) -> dict[str, Any]:
                     "members",
                     "check_ins",
                     "activities",
+                    "grievances_found",
+                    "grievances_handled",
+                    "grievances_on_time_percent",
+                    "grievances_evaluated",
+                    "grievances_satisfied_percent",
+                    "hardship_paid",
                 )
             }
             for row in zones
@@ -138,8 +175,12 @@ def collect(node: Node, period: Period) -> dict[str, Any]:
         "failed_checks": _failed_checks(node, since, until),
         "under_target": _under_target(zones),
         "overdue": _overdue(node, period),
-        "not_built": [key for key, _label in dashboard.NOT_BUILT],
+        "grievances": _grievances(node, since, until),
+        "low_satisfaction": _low_satisfaction(zones),
+        "budget_nearly_spent": _budget_nearly_spent(now),
         "visit_target": visit_target(),
+        "satisfaction_target": satisfaction_target(),
+        "budget_warning": budget_warning(),
         "figures_as_of": refreshed.isoformat() if refreshed else None,
     }
 
@@ -189,6 +230,47 @@ def _overdue(node: Node, period: Period) -> dict[str, Any]:
     return {"due": due.count(), "count": sum(by_kind.values()), "by_kind": by_kind}
 
 
+def _grievances(node: Node, since: datetime.datetime, until: datetime.datetime) -> dict[str, Any]:
+    """Of the node's grievances found in the period: the median days to first resolution, and the overdue.
+
+    Overdue: handled after their due time, or still being handled past it when the report is built.
+    """
+    rows = node.rows(Grievance.objects.filter(created_at__gte=since, created_at__lt=until))
+    to_resolve = ExpressionWrapper(F("first_resolved_at") - F("created_at"), output_field=DurationField())
+    median = rows.aggregate(median=Median(to_resolve))["median"]
+    overdue = rows.filter(
+        Q(resolved_on_time=False)
+        | Q(first_resolved_at__isnull=True, status__in=GRIEVANCE_OPEN, due_at__lt=timezone.now())
+    )
+    by_zone = overdue.values("zone__name").annotate(n=Count("id")).order_by("-n", "zone__name")
+    return {
+        "median_days": dashboard.days(median),
+        "overdue": {
+            "count": overdue.count(),
+            "late": overdue.filter(resolved_on_time=False).count(),
+            "zones": [{"name": row["zone__name"], "count": row["n"]} for row in by_zone[:LISTED]],
+        },
+    }
+
+
+def _low_satisfaction(zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    target = satisfaction_target()
+    return [
+        {"name": row["name"], "satisfied_percent": row["grievances_satisfied_percent"],
+         "evaluated": row["grievances_evaluated"]}
+        for row in sorted(zones, key=lambda r: r["grievances_satisfied_percent"] or 0)
+        if row["id"] is not None and row["grievances_satisfied_percent"] is not None
+        and row["grievances_satisfied_percent"] < target
+    ]  # fmt: skip
+
+
+def _budget_nearly_spent(now: dict[str, Any]) -> bool:
+    amount, remaining = now.get("hardship_budget"), now.get("hardship_remaining")
+    if not amount or remaining is None:
+        return False
+    return 100 * remaining / amount < budget_warning()
+
+
 # --- the narrative -------------------------------------------------------------------------------
 
 
@@ -229,6 +311,39 @@ def _names(items: list[str], total: int) -> str:
     return shown
 
 
+def _grievance_paragraph(figures: dict[str, Any]) -> str:
+    now = figures["now"]
+    text = _(
+        "{found} grievances were found; {handled} were handled, {on_time} of them on time ({on_time_percent}%); "
+        "{evaluated} were evaluated and {satisfied} of those workers were satisfied ({satisfied_percent}%); "
+        "{reopened} were reopened."
+    ).format(
+        found=_number(now["grievances_found"]),
+        handled=_number(now["grievances_handled"]),
+        on_time=_number(now["grievances_on_time"]),
+        on_time_percent=_number(now["grievances_on_time_percent"]),
+        evaluated=_number(now["grievances_evaluated"]),
+        satisfied=_number(now["grievances_satisfied"]),
+        satisfied_percent=_number(now["grievances_satisfied_percent"]),
+        reopened=_number(now["grievances_reopened"]),
+    )
+    median = (figures.get("grievances") or {}).get("median_days")
+    if median is not None:
+        text += " " + _("Half were first resolved within {days} days.").format(days=_number(median))
+    text += " " + _("Hardship aid paid: {paid} yuan to {cases} cases.").format(
+        paid=_number(now["hardship_paid"]), cases=_number(now["hardship_paid_cases"])
+    )
+    if now.get("hardship_budget") is not None:
+        text += " " + _(
+            "Of this year's budget of {amount} yuan, {spent} yuan are paid and {remaining} yuan are left."
+        ).format(
+            amount=_number(now["hardship_budget"]),
+            spent=_number(now["hardship_spent"]),
+            remaining=_number(now["hardship_remaining"]),
+        )
+    return text
+
+
 def draft_narrative(figures: dict[str, Any], language: str | None = None) -> str:
     """The narrative drafted from a snapshot, one paragraph per line, in the report's language."""
     with translation.override(language or report_language()):
@@ -262,12 +377,15 @@ def _paragraphs(figures: dict[str, Any]) -> list[str]:
             label=labels[key], value=_number(now[key]), change=_change(now[key], before.get(key))
         )
         for key in COMPARED
+        if key in now  # a report built before a figure existed keeps what it said
     ]
     lines.append(
         _("Compared with {previous}: {changes}.").format(
             previous=previous_span, changes=pgettext("list separator", "; ").join(changes)
         )
     )
+    if "grievances_found" in now:
+        lines.append(_grievance_paragraph(figures))
     exceptions = []
     unvisited = figures["unvisited"]
     if unvisited["count"]:
@@ -300,6 +418,33 @@ def _paragraphs(figures: dict[str, Any]) -> list[str]:
                 count=len(under), target=_number(figures["visit_target"]), names=_names(names, len(under))
             )
         )
+    grievances = figures.get("grievances")
+    if grievances and grievances["overdue"]["count"]:
+        overdue_grievances = grievances["overdue"]
+        names = [f"{z['name']} {z['count']}" for z in overdue_grievances["zones"] if z["name"]]
+        said = _(
+            "{count} grievances found in the period were not handled by their due time ({late} handled late)."
+        ).format(count=overdue_grievances["count"], late=overdue_grievances["late"])
+        if names:
+            said += " " + _("Overdue grievances by zone: {zones}.").format(zones=_names(names, len(names)))
+        exceptions.append(said)
+    low = figures.get("low_satisfaction") or []
+    if low:
+        names = [f"{z['name']} {_number(z['satisfied_percent'])}%" for z in low]
+        exceptions.append(
+            _("In {count} zones fewer than {target}% of the workers who rated their grievance were satisfied: "
+              "{names}.").format(
+                count=len(low), target=_number(figures["satisfaction_target"]), names=_names(names, len(low))
+            )
+        )  # fmt: skip
+    if figures.get("budget_nearly_spent"):
+        exceptions.append(
+            _("The hardship aid budget for {year} is nearly spent: {remaining} of {amount} yuan are left.").format(
+                year=period["last"][:4],
+                remaining=_number(now["hardship_remaining"]),
+                amount=_number(now["hardship_budget"]),
+            )
+        )
     overdue = figures["overdue"]
     if overdue["count"]:
         exceptions.append(
@@ -310,11 +455,10 @@ def _paragraphs(figures: dict[str, Any]) -> list[str]:
     if exceptions:
         lines.append(_("Exceptions:") + " " + " ".join(exceptions))
     else:
-        lines.append(_("No exceptions: every planned union was visited, no station failed a check, no work is late."))
-    not_built = dict(dashboard.NOT_BUILT)
-    if figures["not_built"]:
-        areas = [str(not_built.get(key, key)) for key in figures["not_built"]]
         lines.append(
-            _("Not built yet, so not reported: {areas}.").format(areas=pgettext("list separator", "; ").join(areas))
+            _(
+                "No exceptions: every planned union was visited, no station failed a check, no work is late, "
+                "no grievance is overdue."
+            )
         )
     return lines

@@ -17,17 +17,21 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Q, QuerySet, Value
+from django.db.models import Count, DateField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
 from events.choices import Attendance
-from events.models import Activity, Registration
+from events.grievance_metrics import SATISFIED_FROM
+from events.models import Activity, Grievance, Registration
 from members.choices import MemberStatus, WorkForm
+from members.hardship import PAID, with_figures
+from members.hardship_models import HardshipBudget, HardshipCase
 from members.models import Member
 from stations.choices import StationStatus
 from stations.models import CheckIn, Station
@@ -36,7 +40,7 @@ from zones.choices import FindingStatus
 from zones.models import Finding, GrassrootsUnion, Visit, VisitPlanEntry, Zone
 from zones.quarters import Quarter
 
-from .models import MonthlyFigures, SummaryRefresh, ZoneOutline
+from .models import BudgetFigures, MonthlyFigures, SummaryRefresh, ZoneOutline
 
 # How far back the nightly rebuild goes, and so how far back the dashboard's date range reaches.
 HISTORY_MONTHS = 36
@@ -47,6 +51,18 @@ OUTLINE_TOLERANCE_DEGREES = 0.0005
 # One refresh at a time: a nightly rebuild and a five-minute run never interleave their writes.
 REFRESH_LOCK = 7_202_612
 
+# Grievances are counted by the month they were submitted in (the cohort grievance_figures counts):
+# of those, how many were handled, on time, evaluated, with a satisfied worker, reopened.
+GRIEVANCE_FLOWS = (
+    "grievances_found",
+    "grievances_handled",
+    "grievances_on_time",
+    "grievances_evaluated",
+    "grievances_satisfied",
+    "grievances_reopened",
+)
+# Hardship aid: cases submitted in the month; cases paid in the month and the yuan paid.
+HARDSHIP_FLOWS = ("hardship_submitted", "hardship_paid_cases", "hardship_paid")
 FLOWS = (
     "members_active",
     "members_new",
@@ -59,12 +75,15 @@ FLOWS = (
     "check_ins",
     "activities",
     "participants",
+    *GRIEVANCE_FLOWS,
+    *HARDSHIP_FLOWS,
 )
 STOCKS = ("unions", "zones", "stations", "stations_open")
 LEFT = [MemberStatus.TRANSFERRED, MemberStatus.LAPSED, MemberStatus.WITHDRAWN]
 HANDLED = [FindingStatus.RESOLVED, FindingStatus.CLOSED]
 
 Key = tuple[datetime.date, str, int | None]  # month, federation path, zone id
+Number = int | Decimal
 
 
 def first_of_month(day: datetime.date) -> datetime.date:
@@ -97,9 +116,9 @@ class Collected:
     """The figures found for the months being refreshed, keyed by (month, path, zone)."""
 
     months: list[datetime.date]
-    figures: dict[Key, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    figures: dict[Key, dict[str, Number]] = field(default_factory=lambda: defaultdict(dict))
 
-    def add(self, month: datetime.date, path: str, zone: int | None, name: str, value: int) -> None:
+    def add(self, month: datetime.date, path: str, zone: int | None, name: str, value: Number) -> None:
         if value:
             row = self.figures[(month, path, zone)]
             row[name] = row.get(name, 0) + value
@@ -196,6 +215,53 @@ def collect_dated(found: Collected) -> None:
             found.add(row["m"], row["federation_path"], row["zone_id"], name, row["n"])
 
 
+def collect_grievances(found: Collected) -> None:
+    """Grievances submitted in each month, and of those the handled, on time, evaluated, satisfied, reopened.
+
+    The same figures as events.grievance_metrics.grievance_figures, which counts them over the
+    grievances submitted in a period. A grievance of an earlier month handled or rated now
+    changes its month's row: the nightly rebuild takes that in (docs/dashboards.md).
+    """
+    since, until = local_midnight(found.first), local_midnight(add_months(found.last, 1))
+    rows = _grouped(
+        Grievance.objects.filter(created_at__gte=since, created_at__lt=until),
+        _month("created_at"),
+        grievances_found=Count("id"),
+        grievances_handled=Count("id", filter=Q(first_resolved_at__isnull=False)),
+        grievances_on_time=Count("id", filter=Q(resolved_on_time=True)),
+        grievances_evaluated=Count("id", filter=Q(rating__isnull=False)),
+        grievances_satisfied=Count("id", filter=Q(rating__gte=SATISFIED_FROM)),
+        grievances_reopened=Count("id", filter=Q(reopen_count__gt=0)),
+    )
+    for row in rows:
+        for name in GRIEVANCE_FLOWS:
+            found.add(row["m"], row["federation_path"], row["zone_id"], name, row[name])
+
+
+def collect_hardship(found: Collected) -> None:
+    """Hardship cases submitted in each month, and the cases paid in it with the amount paid."""
+    since, until = local_midnight(found.first), local_midnight(add_months(found.last, 1))
+    submitted = HardshipCase.objects.filter(submitted_at__gte=since, submitted_at__lt=until)
+    for row in _grouped(submitted, _month("submitted_at"), n=Count("id")):
+        found.add(row["m"], row["federation_path"], row["zone_id"], "hardship_submitted", row["n"])
+    paid = HardshipCase.objects.filter(
+        status__in=PAID, disbursed_on__gte=found.first, disbursed_on__lte=last_day(found.last)
+    )
+    for row in _grouped(paid, _month("disbursed_on"), n=Count("id"), amount=Sum("amount_approved")):
+        found.add(row["m"], row["federation_path"], row["zone_id"], "hardship_paid_cases", row["n"])
+        found.add(row["m"], row["federation_path"], row["zone_id"], "hardship_paid", row["amount"] or Decimal(0))
+
+
+def write_budgets() -> int:
+    """Rewrite every hardship budget's figures (amount, paid, promised): a few rows per federation."""
+    rows = with_figures(HardshipBudget.objects.all()).values(
+        "federation_id", "federation_path", "year", "amount", "spent", "committed"
+    )
+    BudgetFigures.objects.all().delete()
+    created = BudgetFigures.objects.bulk_create(BudgetFigures(**row) for row in rows)
+    return len(created)
+
+
 def collect_plan(found: Collected) -> None:
     """Unions to visit in each month's quarter, and how many had their first visit by the month's end."""
     quarters = {str(Quarter.of(month)) for month in found.months}
@@ -252,9 +318,12 @@ def refresh(*, full: bool = False) -> SummaryRefresh | None:
         collect_members(found)
         collect_dated(found)
         collect_plan(found)
+        collect_grievances(found)
+        collect_hardship(found)
         collect_stocks(found, current)
         written = _write(found, current)
         outline_zones()
+        write_budgets()
         SummaryRefresh.objects.filter(finished_at__lt=started - KEEP_REFRESH_LOG).delete()
         return SummaryRefresh.objects.create(
             started_at=started, finished_at=timezone.now(), months=found.months, full=full, rows=written
@@ -276,7 +345,7 @@ def _write(found: Collected, current: datetime.date) -> int:
         month, path, zone = key
         figures = found.figures.get(key, {})
         if month == current:
-            stocks: dict[str, int | None] = {name: figures.get(name, 0) for name in STOCKS}
+            stocks: dict[str, Number | None] = {name: figures.get(name, 0) for name in STOCKS}
         else:
             stocks = kept.get(key, dict.fromkeys(STOCKS))
         flows = {name: figures.get(name, 0) for name in FLOWS}

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stations.choices import HeatLayer
 from unionhub.core.choices import Action
 from unionhub.core.dbrouting import reading_from_replica
 from unionhub.core.geo import basemap
@@ -84,6 +85,13 @@ def _map_config(request: HttpRequest, zone_id: int | None) -> dict[str, Any]:
         "zones_url": f"{reverse('dashboard-map-zones')}?{query}{zone_filter}",
         "stations_url": f"{reverse('dashboard-map-stations')}?{query}{zone_filter}",
         "zone_page": reverse("dashboard:zone", args=[0]).replace("/0/", "/{id}/") + (f"?{query}" if query else ""),
+        "heat": {
+            "geojson": reverse("heatcell-geojson"),
+            "nodes": dashboard.heat_nodes(request.user),  # type: ignore[arg-type]
+            "layers": [[value, str(label)] for value, label in HeatLayer.choices],
+            "people": _("{weight} people"),
+            "title": _("Heat map"),
+        },
     }
 
 
@@ -139,6 +147,7 @@ def zone(request: HttpRequest, pk: int) -> HttpResponse:
     context = _common(request, form, selection)
     context.update(
         zone=found,
+        grievance_median_days=dashboard.zone_grievance_median(selection),
         unions=with_cells(dashboard.zone_unions(request.user, pk), dashboard.UNION_COLUMNS[1:]),  # type: ignore[arg-type]
         union_columns=dashboard.UNION_COLUMNS,
         charts=dashboard.TREND_SERIES,

@@ -21,15 +21,9 @@ class CardSerializer(serializers.Serializer):
     change = serializers.FloatField(allow_null=True)
 
 
-class AreaSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-
-
 class SummarySerializer(serializers.Serializer):
     period = PeriodSerializer()
     cards = CardSerializer(many=True)
-    not_built = AreaSerializer(many=True, help_text="Areas not built yet: shown as such, never as a number.")
     refreshed_at = serializers.DateTimeField(allow_null=True, help_text="When the summary table was last refreshed.")
 
 
@@ -60,6 +54,18 @@ class ZoneRowSerializer(serializers.Serializer):
     check_ins = serializers.IntegerField()
     activities = serializers.IntegerField()
     participants = serializers.IntegerField()
+    grievances_found = serializers.IntegerField(help_text="Grievances submitted in the period")
+    grievances_handled = serializers.IntegerField(help_text="Of those, resolved at least once")
+    grievances_on_time_percent = serializers.FloatField(
+        allow_null=True, help_text="Handled by their due time / handled (%); null: none handled"
+    )
+    grievances_evaluated = serializers.IntegerField()
+    grievances_satisfied_percent = serializers.FloatField(
+        allow_null=True, help_text="Rated 4 or 5 / evaluated (%); null: none evaluated"
+    )
+    grievances_reopened = serializers.IntegerField()
+    hardship_paid_cases = serializers.IntegerField(help_text="Hardship cases paid in the period")
+    hardship_paid = serializers.FloatField(help_text="Hardship aid paid in the period (yuan)")
 
 
 class ZoneTableSerializer(serializers.Serializer):
@@ -87,6 +93,10 @@ class ZoneDetailSerializer(serializers.Serializer):
     zone = ZoneBriefSerializer()
     period = PeriodSerializer()
     cards = CardSerializer(many=True)
+    grievance_median_days = serializers.FloatField(
+        allow_null=True,
+        help_text="Median days from submission to first resolution of the zone's grievances found in the period",
+    )
     results = UnionRowSerializer(many=True)
 
 
@@ -106,6 +116,20 @@ class UnionVisitSerializer(serializers.Serializer):
     review = serializers.CharField()
 
 
+class UnionGrievancesSerializer(serializers.Serializer):
+    found = serializers.IntegerField()
+    handled = serializers.IntegerField()
+    handled_on_time = serializers.IntegerField()
+    evaluated = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+
+
+class UnionHardshipSerializer(serializers.Serializer):
+    cases = serializers.IntegerField()
+    paid = serializers.FloatField(help_text="yuan")
+
+
 class UnionDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -119,3 +143,5 @@ class UnionDetailSerializer(serializers.Serializer):
     visited_this_quarter = serializers.BooleanField()
     visits = UnionVisitSerializer(many=True)
     findings = serializers.DictField(child=serializers.IntegerField(), help_text="Findings by status")
+    grievances = UnionGrievancesSerializer(help_text="Grievances about the union submitted in the period")
+    hardship = UnionHardshipSerializer(help_text="Hardship aid paid to the union's members in the period")

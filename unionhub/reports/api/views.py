@@ -110,6 +110,7 @@ class ZoneDetailView(DashboardView):
                 "zone": {"id": zone.pk, "name": zone.name},
                 "period": body["period"],
                 "cards": body["cards"],
+                "grievance_median_days": dashboard.zone_grievance_median(selection),
                 "results": dashboard.zone_unions(request.user, zone.pk),  # type: ignore[arg-type]
             }
         )
