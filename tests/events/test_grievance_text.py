@@ -277,6 +277,8 @@ def test_hot_words_per_zone_and_quarter(zone_world, client_for):
     answer = client_for(chief).get(f"{URL}hot-words/", {"zone": union.zone_id, "quarter": str(quarter)}).json()
     assert answer["quarter"] == str(quarter) and answer["grievances"] == 4
     assert answer["words"][0] == {"word": "欠薪", "count": 3}
+    everything = client_for(chief).get(f"{URL}hot-words/").json()  # the chief's scope: the other zone stays out
+    assert everything["grievances"] == 4 and "食堂" not in {w["word"] for w in everything["words"]}
     last_year = client_for(chief).get(f"{URL}hot-words/", {"quarter": f"{quarter.year - 1}Q1"}).json()
     assert last_year["grievances"] == 0 and last_year["words"] == []
     assert client_for(chief).get(f"{URL}hot-words/", {"quarter": "2026Q9"}).status_code == 400
