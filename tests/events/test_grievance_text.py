@@ -282,3 +282,17 @@ def test_hot_words_per_zone_and_quarter(zone_world, client_for):
     last_year = client_for(chief).get(f"{URL}hot-words/", {"quarter": f"{quarter.year - 1}Q1"}).json()
     assert last_year["grievances"] == 0 and last_year["words"] == []
     assert client_for(chief).get(f"{URL}hot-words/", {"quarter": "2026Q9"}).status_code == 400
+
+
+def test_rebuilding_the_model_reads_the_confirmed_categories(zone_world):
+    from unionhub.core.text.classify import rebuild_from_sources
+
+    union, chief = zone_world
+    grievance = g.do_file_grievance(
+        GrievanceFactory.build(union=union, description=UNPAID), actor=chief, phone="13900001234"
+    )
+    g.do_verify_grievance(grievance, actor=chief)
+    GrievanceFactory(union=union, description="没人确认过的诉求")  # never confirmed: not a lesson
+    TextCategoryCount.objects.all().delete()
+    assert rebuild_from_sources() >= 1
+    assert documents("wage_arrears") == 1 and sum(documents(key) for key in ("other", "suggestion")) == 0
