@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 
+from events.models import Grievance
 from members.api.views import LIST_FIELDS as MEMBER_LIST_FIELDS
 from members.models import Member
 from members.search import name_search_q
@@ -25,6 +26,7 @@ from stations.models import Station
 from unionhub.core.api.geo import GEOJSON_MAX_FEATURES, GEOJSON_PRECISION, SimplifyPreserveTopology
 from unionhub.core.choices import Action
 from unionhub.core.models import User
+from unionhub.core.text.search import text_search
 from zones.actions import PLANNED_ROLES
 from zones.api.views import MAP_TOLERANCE_DEGREES
 from zones.choices import FindingStatus
@@ -573,3 +575,39 @@ def heat_map(request: HttpRequest) -> HttpResponse:
         .values("id", "layer", "weight", geometry=AsGeoJSON("cell", precision=GEOJSON_PRECISION))[:GEOJSON_MAX_FEATURES]
     )
     return _json({"features": rows})
+
+
+GRIEVANCE_FIELDS = [
+    "id", "tracking_code", "channel", "category", "suggested_category", "suggestion_confidence", "description",
+    "address", "federation_id", "zone_id", "employer_id", "union_id", "submitter_name", "phone_last4", "anonymous",
+    "employer_blind", "identity_consent", "status", "tier", "due_at", "paused_at", "pause_reason", "assignee_kind",
+    "assignee_id", "assigned_union_id", "assignee_name", "resolution", "rating", "rating_comment",
+    "escalation_level", "reopen_count", "created_at", "verified_at", "resolved_at", "closed_at",
+]  # fmt: skip
+VISIT_FIELDS = [
+    "id", "union_id", "union__name", "zone_id", "worker_id", "visited_at", "quarter", "distance_m", "review",
+    "duties", "notes", "created_at",
+]  # fmt: skip
+
+
+def _searched(queryset: Any, request: HttpRequest) -> Any:
+    query = request.GET.get("q", "").strip()
+    return text_search(queryset, query) if query else queryset
+
+
+def grievances(request: HttpRequest) -> HttpResponse:
+    """The first page of /api/v1/grievances/ (``?q=`` as its TextSearchFilter): by id, as the cursor pages."""
+    if denied := _forbidden(request):
+        return denied
+    rows = _searched(Grievance.objects.restrict(request.user, Action.VIEW), request).order_by("id")
+    page = list(rows.values(*GRIEVANCE_FIELDS, place_json=AsGeoJSON("place"))[: _page_size(request)])
+    return JsonResponse({"results": page}, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
+
+
+def visits(request: HttpRequest) -> HttpResponse:
+    """The first page of /api/v1/visits/ (``?q=`` as its TextSearchFilter)."""
+    if denied := _forbidden(request):
+        return denied
+    rows = _searched(Visit.objects.restrict(request.user, Action.VIEW), request).order_by("id")
+    page = list(rows.values(*VISIT_FIELDS, position_json=AsGeoJSON("position"))[: _page_size(request)])
+    return JsonResponse({"results": page}, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from . import stations
+from . import grievance_text, stations
 from .dashboard import API_P95_MS, dashboard_sample, measure_refresh
 
 BENCH_DATABASE = "unionhub_bench"
@@ -528,7 +528,22 @@ def main(argv: list[str] | None = None) -> int:
     stations_group.add_argument("--wrk-seconds", type=int, default=10, help="seconds per wrk run (default 10)")
     stations_group.add_argument("--no-pgbench", action="store_true", help="leave out pgbench of the finder's SQL")
     stations_group.add_argument("--pgbench-seconds", type=int, default=10, help="pgbench -T (default 10)")
+    grievances_group = parser.add_argument_group("grievances and visit notes as text (bench/grievance_text.py)")
+    grievances_group.add_argument(
+        "--grievances-only",
+        action="store_true",
+        help="run only the grievance rows (list, full-text search, recall, category suggestion, overdue scan)",
+    )
+    grievances_group.add_argument("--no-grievances", action="store_true", help="leave the grievance rows out")
+    grievances_group.add_argument(
+        "--reseed-grievances", action="store_true", help="COPY the 50,000 grievances and 100,000 visit notes again"
+    )
+    grievances_group.add_argument(
+        "--grievance-scale", type=float, default=1.0, help="a fraction of those counts, to try the rows out (default 1)"
+    )
     args = parser.parse_args(argv)
+    if args.grievances_only:
+        args.stations_only, args.no_stations = False, True
 
     url = database_url()
     ensure_database(url)
@@ -562,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     plans: list[tuple[str, str]] = []
     by_name: dict[tuple[str, str], Result] = {}
-    for op in [] if args.stations_only else operations(context["sample"]):
+    for op in [] if args.stations_only or args.grievances_only else operations(context["sample"]):
         if args.only and args.only not in op.name:
             continue
         if op.user not in clients:
@@ -584,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         by_name[op.name, op.user] = result
         results.append(result)
 
-    others = not args.stations_only
+    others = not args.stations_only and not args.grievances_only
     if others and (not args.only or args.only in "nightly anomaly job"):
         # With the operations the issue asks for, before the extras.
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
@@ -603,6 +618,11 @@ def main(argv: list[str] | None = None) -> int:
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results[extras:extras] = stations.run_station_rows(args, context, clients, url)
         plans += context.get("plans", [])
+
+    if not args.stations_only and not args.no_grievances:
+        extras = next((n for n, r in enumerate(results) if not r.required), len(results))
+        results[extras:extras] = grievance_text.run_grievance_rows(args, context, clients)
+        plans += [plan for plan in context.pop("plans", []) if plan not in plans]
 
     print_table(results)
     for title, plan in plans:

@@ -25,5 +25,7 @@ urlpatterns = [
     path("bench-floor/stations/nearest/", floors.nearest),
     path("bench-floor/stations/<int:pk>/usage/", floors.station_usage),
     path("bench-floor/heat-map/geojson/", floors.heat_map),
+    path("bench-floor/grievances/", floors.grievances),
+    path("bench-floor/visits/", floors.visits),
     path("", include("unionhub.urls")),
 ]

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,7 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from members.merging import foreign_key_mover, register_reassigner
+        from unionhub.core.text.classify import register_training_source
 
         from .models import Registration
 
@@ -15,3 +18,12 @@ class EventsConfig(AppConfig):
         register_reassigner(
             "events.registration", foreign_key_mover(Registration, "member"), [(Registration, "member")]
         )
+        # The category model is rebuilt (core.rebuild_text_categories) from the categories staff confirmed.
+        register_training_source(training_pairs)
+
+
+def training_pairs() -> Iterable[tuple[str, str]]:
+    """(description, confirmed category) of every grievance the suggestion model learnt from."""
+    from .models import Grievance
+
+    return Grievance.objects.exclude(learned_category="").values_list("description", "learned_category").iterator()

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from unionhub.core.text.filters import TextSearchFilter
+
 from .choices import GRIEVANCE_OPEN
 from .models import Activity, ActivityPhoto, Grievance, Registration, ThemeSeries
 
@@ -37,6 +39,7 @@ class GrievanceFilterSet(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="submitted from")
     created_until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="submitted until")
+    q = TextSearchFilter()
 
     class Meta:
         model = Grievance

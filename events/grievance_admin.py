@@ -13,12 +13,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
+from unionhub.core.text.search import text_search
 from unionhub.core.validators import validate_phone
 
+from .grievance_text import possible_duplicates
 from .grievances import do_file_grievance, do_save_grievance, do_verify_grievance
 from .models import Grievance, GrievanceEvent, WorkingDay
 
@@ -43,6 +47,8 @@ SUBMITTER_FIELDS = [
     "employer_blind",
     "identity_consent",
 ]
+# Shown to staff beside the category: what the description suggests, and open look-alikes.
+TEXT_FIELDS = ["suggestion", "duplicates"]
 STATE_FIELDS = [
     "tracking_code",
     "status",
@@ -115,6 +121,7 @@ class GrievanceAdmin(ScopedAdmin):
     list_display = [
         "formatted_code",
         "category",
+        "suggestion",
         "status",
         "tier",
         "zone",
@@ -125,14 +132,26 @@ class GrievanceAdmin(ScopedAdmin):
     ]
     list_filter = ["status", "category", "tier", "channel", "escalation_level"]
     list_select_related = ["zone"]
-    search_fields = ["tracking_code"]
+    search_fields = ["tracking_code"]  # and the description by its words and synonyms: get_search_results
     date_hierarchy = "created_at"
     autocomplete_fields = ["federation", "zone", "employer", "union"]
     inlines = [GrievanceEventInline]
     actions = ["verify"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).defer("zone__boundary", "description")
+        return super().get_queryset(request).defer("zone__boundary", "description", "search_tokens")
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        by_code, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return by_code, may_have_duplicates
+        return by_code | text_search(queryset, search_term), may_have_duplicates
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        grievance = super().get_object(request, object_id, from_field)
+        if grievance is not None:
+            grievance._viewer = request.user  # possible duplicates are those this user may see
+        return grievance
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         submitter = [f for f in SUBMITTER_FIELDS if f != ("masked_phone" if obj is None else "pin")]
@@ -140,6 +159,7 @@ class GrievanceAdmin(ScopedAdmin):
             submitter = ["anonymous", "employer_blind"]
         fieldsets = [(None, {"fields": INTAKE_FIELDS}), (_("Submitter"), {"fields": submitter})]
         if obj is not None:
+            fieldsets.insert(1, (_("Category suggestion and possible duplicates"), {"fields": TEXT_FIELDS}))
             fieldsets.append((_("Handling"), {"fields": STATE_FIELDS}))
         return fieldsets
 
@@ -147,7 +167,34 @@ class GrievanceAdmin(ScopedAdmin):
         if obj is None:
             return []
         hidden = obj.hides_submitter_from(request.user)
-        return [*STATE_FIELDS, "masked_phone", *(["anonymous", "employer_blind"] if hidden else [])]
+        return [*STATE_FIELDS, *TEXT_FIELDS, "masked_phone", *(["anonymous", "employer_blind"] if hidden else [])]
+
+    @admin.display(description=_("suggested category"), ordering="suggested_category")
+    def suggestion(self, grievance: Grievance) -> str:
+        if not grievance.suggested_category:
+            return "–"
+        label = grievance.get_suggested_category_display()
+        return f"{label} ({grievance.suggestion_confidence or 0:.0%})"
+
+    @admin.display(description=_("possible duplicates"))
+    def duplicates(self, grievance: Grievance) -> str:
+        viewer = getattr(grievance, "_viewer", None)
+        found = possible_duplicates(grievance, viewer) if viewer is not None else []
+        if not found:
+            return _("None: no open grievance about the same employer reads like this one.")
+        return format_html_join(
+            format_html("<br>"),
+            '<a href="{}">{}</a> · {} · {}',
+            (
+                (
+                    reverse("admin:events_grievance_change", args=[d.id]),
+                    d.tracking_code,
+                    Grievance(status=d.status).get_status_display(),
+                    _("similarity {score:.0%}").format(score=d.score),
+                )
+                for d in found
+            ),
+        )
 
     @admin.display(description=_("tracking code"), ordering="tracking_code")
     def formatted_code(self, grievance: Grievance) -> str:

@@ -35,6 +35,7 @@ from unionhub.core.images import ProcessedImage
 from unionhub.core.models import Federation, User
 from unionhub.core.notify import notify
 from unionhub.core.scoping import ensure_in_scope
+from unionhub.core.text.classify import learn, suggest_category
 from zones.actions import do_raise_work_item
 from zones.choices import FindingStatus, WorkKind, WorkState
 from zones.models import Finding, GrassrootsUnion, UnionChair, WorkItem, ZoneStaff
@@ -101,6 +102,7 @@ def do_file_grievance(grievance: Grievance, *, actor: User | None, phone: str = 
         grievance.created_by = actor
         grievance.status = S.SUBMITTED
         grievance.full_clean()
+        suggest(grievance)
         if actor is not None:
             grievance._history_user = actor  # type: ignore[attr-defined]
         grievance.save()
@@ -125,7 +127,10 @@ def do_save_grievance(grievance: Grievance, *, actor: User) -> Grievance:
         and grievance.assigned_union_id == _own_union_id(grievance)
     ):
         raise ValidationError({"union": _("An employer-blind grievance cannot concern the union it is assigned to.")})
-    return save_scoped(grievance, actor=actor)
+    with transaction.atomic():
+        if grievance.learned_category and grievance.category != grievance.learned_category:
+            teach(grievance)  # staff changed a category they had confirmed: the lesson moves with it
+        return save_scoped(grievance, actor=actor)
 
 
 def do_raise_grievance_from_help_request(
@@ -158,6 +163,7 @@ def do_raise_grievance_from_help_request(
             created_by=actor,
         )
         grievance.full_clean()
+        suggest(grievance)
         grievance._history_user = actor  # type: ignore[attr-defined]
         grievance.save()
         ensure_in_scope(grievance, actor, Action.ADD)
@@ -185,6 +191,7 @@ def do_raise_grievance_from_finding(finding: Finding, *, actor: User, category: 
             created_by=actor,
         )
         grievance.full_clean()
+        suggest(grievance)
         grievance._history_user = actor  # type: ignore[attr-defined]
         grievance.save()
         ensure_in_scope(grievance, actor, Action.ADD)
@@ -194,6 +201,23 @@ def do_raise_grievance_from_finding(finding: Finding, *, actor: User, category: 
             grievance, GrievanceEventKind.TRANSITION, actor, status_to=S.SUBMITTED, text=grievance.get_channel_display()
         )
     return grievance
+
+
+def suggest(grievance: Grievance) -> None:
+    """Store the category the description suggests and its confidence (staff see both on intake)."""
+    grievance.suggested_category, grievance.suggestion_confidence = suggest_category(grievance.description)
+
+
+def teach(grievance: Grievance) -> None:
+    """Staff confirmed (or changed) the category: handled cases teach the suggestion model.
+
+    The lesson is given once per category: a change after confirmation takes the earlier one
+    back (``forget``). Called inside the action's transaction, so a refused action teaches nothing.
+    """
+    if grievance.category == grievance.learned_category or grievance.category not in GrievanceCategory.values:
+        return
+    learn(grievance.description, grievance.category, forget=grievance.learned_category or None)
+    grievance.learned_category = grievance.category
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -220,6 +244,7 @@ def do_verify_grievance(
             if category not in GrievanceCategory.values:
                 raise ValidationError({"category": _("Choose a category from the list.")})
             grievance.category = category
+        teach(grievance)
         grievance.verified_at = now
         grievance.due_at = working_days.due_at(now, tier_days(grievance.tier))
         _move(grievance, S.VERIFIED, actor, note)

@@ -29,6 +29,8 @@ from unionhub.core.geo import check_inside
 from unionhub.core.models import CopiesScope, Federation, ProtectedPhone, path_index
 from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec, grants_for
+from unionhub.core.text.index import fill_search_tokens
+from unionhub.core.text.search import search_index
 from zones.choices import Sector
 from zones.models import GrassrootsUnion, Zone
 
@@ -644,11 +646,40 @@ class Grievance(ProtectedPhone):
         editable=False,
         verbose_name=_("from visit finding"),
     )
+    # Chinese text (unionhub.core.text, docs/text.md): the search document, the category the
+    # description suggests on intake, and the category the model was last taught from it.
+    search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
+    suggested_category = models.CharField(
+        _("suggested category"), max_length=24, choices=GrievanceCategory.choices, blank=True, editable=False
+    )
+    suggestion_confidence = models.FloatField(
+        _("confidence of the suggestion"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The suggested category's probability (0–1) under the model when the grievance came in."),
+    )
+    learned_category = models.CharField(
+        _("category taught"),
+        max_length=24,
+        choices=GrievanceCategory.choices,
+        blank=True,
+        editable=False,
+        help_text=_("The category staff confirmed, which the suggestion model learnt from this grievance."),
+    )
 
     scope_spec = GRIEVANCE_SCOPE
+    search_sources = ("description",)
     objects = ScopedManager()
     history = HistoricalRecords(
-        excluded_fields=["federation_path", "phone_encrypted", "phone_hash", "pin_hash", "submitter_name"]
+        excluded_fields=[
+            "federation_path",
+            "phone_encrypted",
+            "phone_hash",
+            "pin_hash",
+            "submitter_name",
+            "search_tokens",
+        ]
     )
 
     class Meta:
@@ -666,6 +697,9 @@ class Grievance(ProtectedPhone):
                 name="events_grievance_open_due",
             ),
             models.Index(fields=["phone_hash"], name="events_grievance_phone"),
+            search_index("events_grievance_search"),
+            # Duplicate hints read an employer's grievances still open.
+            models.Index(fields=["employer", "status"], name="events_grievance_employer_st"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -730,7 +764,7 @@ class Grievance(ProtectedPhone):
         self.follow_parents()
         if not self.tracking_code:
             self.tracking_code = new_tracking_code()
-        super().save(*args, **kwargs)
+        super().save(*args, **fill_search_tokens(self, kwargs))
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

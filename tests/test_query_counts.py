@@ -17,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from events.models import Grievance
 from tests.discovery import admin_models, is_scoped_admin, model_routes
 from tests.worlds import actor, build_world, extra_rows
 from unionhub.core.choices import Role
+from zones.models import Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +109,31 @@ def test_geojson_query_count_is_pinned(branch, url):
     extra_rows(world, model, 5)
     counts.append(count_queries(lambda: client.get(url)))
     check_pin(f"api {url}", counts)
+
+
+# Lists searched by their text (?q=, jieba words and synonyms): the search is one more filter.
+TEXT_SEARCHES = ["/api/v1/grievances/", "/api/v1/visits/", "/admin/events/grievance/", "/admin/zones/visit/"]
+
+
+@pytest.mark.parametrize("url", TEXT_SEARCHES)
+def test_text_search_query_count_is_pinned(branch, url):
+    world, staff = branch
+    client = Client() if url.startswith("/admin/") else APIClient()
+    client.force_login(staff)
+    model = Grievance if "grievance" in url else Visit
+    counts = [count_queries(lambda: client.get(url, {"q": "拖欠工资"}))]
+    extra_rows(world, model, 5)
+    counts.append(count_queries(lambda: client.get(url, {"q": "拖欠工资"})))
+    check_pin(f"{'admin' if url.startswith('/admin/') else 'api'} {url}?q=", counts)
+
+
+def test_possible_duplicates_query_count_is_pinned(branch):
+    world, staff = branch
+    client = APIClient()
+    client.force_login(staff)
+    url = f"/api/v1/grievances/{world.rows[Grievance].pk}/duplicates/"
+    extra_rows(world, Grievance, 1)  # one look-alike: its code and state are read in one more query
+    counts = [count_queries(lambda: client.get(url))]
+    extra_rows(world, Grievance, 5)  # as many look-alikes more, about the same union
+    counts.append(count_queries(lambda: client.get(url)))
+    check_pin("api /api/v1/grievances/{id}/duplicates/", counts)

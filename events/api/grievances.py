@@ -21,16 +21,19 @@ from rest_framework.response import Response
 
 from stations.models import HelpRequest
 from unionhub.core.api.serializers import ScopedRelatedField, ValidatedModelSerializer
+from unionhub.core.api.text import HighlightField
 from unionhub.core.api.viewsets import ScopedModelViewSet
 from unionhub.core.choices import Action
 from unionhub.core.images import process_image
 from unionhub.core.models import User
 from zones.models import Finding, GrassrootsUnion
+from zones.quarters import Quarter
 
 from .. import grievances as actions
-from ..choices import AssigneeKind, GrievanceCategory, GrievanceEventKind, GrievanceTier
+from ..choices import AssigneeKind, GrievanceCategory, GrievanceEventKind, GrievanceStatus, GrievanceTier
 from ..exports import GRIEVANCE_EXPORT_MAX_ROWS, grievance_workbook
 from ..filtersets import GrievanceFilterSet
+from ..grievance_text import grievance_hot_words, possible_duplicates
 from ..models import Grievance, GrievanceAttachment, GrievanceEvent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,6 +55,7 @@ class GrievanceSerializer(ValidatedModelSerializer):
         write_only=True, required=False, allow_blank=True, help_text="4 to 8 digits, for an anonymous worker."
     )
     overdue = serializers.BooleanField(read_only=True)
+    description_highlight = HighlightField("description", label=_("description matching the search"))
 
     class Meta:
         model = Grievance
@@ -60,7 +64,10 @@ class GrievanceSerializer(ValidatedModelSerializer):
             "tracking_code",
             "channel",
             "category",
+            "suggested_category",
+            "suggestion_confidence",
             "description",
+            "description_highlight",
             "place",
             "address",
             "federation",
@@ -107,6 +114,26 @@ class GrievanceSerializer(ValidatedModelSerializer):
         if request is not None and instance.hides_submitter_from(request.user):
             data.update(dict.fromkeys(SUBMITTER_FIELDS, ""))
         return data
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tracking_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=GrievanceStatus.choices)
+    category = serializers.ChoiceField(choices=GrievanceCategory.choices)
+    created_at = serializers.DateTimeField()
+    score = serializers.FloatField(help_text="Jaccard similarity of the two descriptions' words (0–1).")
+
+
+class HotWordSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    count = serializers.IntegerField(help_text="Grievances mentioning it (any wording of its meaning).")
+
+
+class HotWordsSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    grievances = serializers.IntegerField(help_text="Grievances read (the newest 5,000 at most).")
+    words = HotWordSerializer(many=True)
 
 
 class GrievanceEventSerializer(serializers.ModelSerializer):
@@ -191,7 +218,7 @@ def _parsed(serializer_class: type[serializers.Serializer], request: Request) ->
 class GrievanceViewSet(ScopedModelViewSet):
     """Grievances (职工诉求): staff take them in (hotline), verify, assign, handle, resolve and close them."""
 
-    queryset = Grievance.objects.order_by("-created_at", "-id")
+    queryset = Grievance.objects.defer("search_tokens").order_by("-created_at", "-id")
     serializer_class = GrievanceSerializer
     filterset_class = GrievanceFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -210,6 +237,8 @@ class GrievanceViewSet(ScopedModelViewSet):
         "log": Action.CHANGE,
         "photos": Action.CHANGE,
         "timeline": Action.VIEW,
+        "duplicates": Action.VIEW,
+        "hot_words": Action.VIEW,
         "photo": Action.VIEW,
         "export": Action.EXPORT,
         "from_help_request": Action.ADD,
@@ -249,6 +278,34 @@ class GrievanceViewSet(ScopedModelViewSet):
         response = HttpResponse(grievance_workbook(grievances, actor=request.user), content_type=XLSX)
         response["Content-Disposition"] = 'attachment; filename="grievances.xlsx"'
         return response
+
+    @extend_schema(responses=PossibleDuplicateSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def duplicates(self, request: Request, pk: str | None = None) -> Response:
+        """Possible duplicates: open grievances about the same employer whose description reads like this one's,
+        most similar first, among those you may see (codes, states and scores only: never who filed them)."""
+        found = possible_duplicates(self.get_object(), request.user)
+        return Response(PossibleDuplicateSerializer(found, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("quarter", str, description="e.g. 2026Q4; the current quarter when left out")],
+        responses=HotWordsSerializer,
+    )
+    @action(detail=False, methods=["get"], url_path="hot-words", pagination_class=None)
+    def hot_words(self, request: Request) -> Response:
+        """What the grievances of a quarter talk about most (filter by ``zone`` for a zone's), hottest first."""
+        label = request.query_params.get("quarter", "").strip()
+        try:
+            quarter = Quarter.parse(label) if label else Quarter.current()
+        except ValueError:
+            raise serializers.ValidationError({"quarter": [_("Give a quarter such as 2026Q4.")]}) from None
+        read, words = grievance_hot_words(self.filter_queryset(self.get_queryset()), quarter)
+        body = {
+            "quarter": str(quarter),
+            "grievances": read,
+            "words": [{"word": word, "count": count} for word, count in words],
+        }
+        return Response(HotWordsSerializer(body).data)
 
     @extend_schema(request=FromHelpRequestSerializer, responses={201: GrievanceSerializer})
     @action(detail=False, methods=["post"], url_path="from-help-request", filterset_class=None, pagination_class=None)
