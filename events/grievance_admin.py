@@ -33,6 +33,7 @@ INTAKE_FIELDS = [
     "zone",
     "employer",
     "union",
+    "employer_name",
 ]
 SUBMITTER_FIELDS = [
     "submitter_name",
