@@ -47,7 +47,7 @@ from unionhub.core.validators import validate_phone
 from .choices import GrievanceChannel, GrievanceEventKind, GrievanceStatus
 from .grievance_forms import GrievanceForm, RateForm, ReopenForm, TrackForm
 from .grievances import do_add_grievance_photo, do_evaluate_grievance, do_file_grievance, do_reopen_grievance
-from .models import Grievance
+from .models import Grievance, GrievanceEvent
 
 PURPOSE = "grievance"  # of the one-time codes
 FILED_KEY = "grievance_filed"
@@ -246,11 +246,13 @@ def check_tracking(code: str, secret: str) -> Grievance | None:
 def _timeline(grievance: Grievance) -> list[dict[str, Any]]:
     """What the worker sees: no internal line, no staff member's name, text only where it is meant for them."""
     lines = []
-    for event in grievance.events.filter(internal=False).only("kind", "status_to", "text", "at").order_by("at", "id"):
-        transition = event.kind == GrievanceEventKind.TRANSITION and event.status_to
-        label = GrievanceStatus(event.status_to).label if transition else GrievanceEventKind(event.kind).label
-        shown = event.kind in TEXT_KINDS or (transition and event.status_to in TEXT_STATUSES)
-        lines.append({"at": event.at, "label": label, "status": event.status_to, "text": event.text if shown else ""})
+    events = GrievanceEvent.objects.filter(grievance=grievance, internal=False).order_by("at", "id")
+    for event in events.values("kind", "status_to", "text", "at"):
+        kind, status = event["kind"], event["status_to"]
+        transition = kind == GrievanceEventKind.TRANSITION and status
+        label = GrievanceStatus(status).label if transition else GrievanceEventKind(kind).label
+        shown = kind in TEXT_KINDS or (transition and status in TEXT_STATUSES)
+        lines.append({"at": event["at"], "label": label, "status": status, "text": event["text"] if shown else ""})
     return lines
 
 

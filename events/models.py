@@ -235,7 +235,6 @@ class Activity(CopiesScope):
                     "The unions' quotas add up to {places} places: the capacity cannot be less."
                 ).format(places=quota_total)
         self.address = self.address.strip()
-        self.employer_name = " ".join(self.employer_name.split())
         if self.station_id is None and not self.address:
             errors["address"] = _("Choose a station, or give the address of the venue.")
         elif self.station_id is not None and self.address:
