@@ -60,9 +60,7 @@ class PhotosField(forms.FileField):
             return []
         limit = settings.GRIEVANCE_PUBLIC_MAX_PHOTOS
         if len(files) > limit:
-            raise ValidationError(
-                _("Attach at most {limit} photos.").format(limit=limit), code="too_many_files"
-            )
+            raise ValidationError(_("Attach at most {limit} photos.").format(limit=limit), code="too_many_files")
         processed = []
         for upload in files:
             try:
@@ -158,7 +156,7 @@ class GrievanceForm(forms.Form):
         if station is not None:
             del self.fields["federation"]
         else:
-            self.fields["federation"].queryset = public_federations()
+            self.fields["federation"].queryset = public_federations()  # type: ignore[attr-defined]
         self.fields["photos"].help_text = _(
             "Up to {limit} photos in JPEG, PNG or WebP, 10 MB each. Their location data is removed."
         ).format(limit=settings.GRIEVANCE_PUBLIC_MAX_PHOTOS)
@@ -195,7 +193,7 @@ class GrievanceForm(forms.Form):
         return Point(lon, lat, srid=4326)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.station is None and "federation" in self.fields and not data.get("federation"):
             self.add_error("federation", _("Choose the town or street where it happened."))
         if self.named:
@@ -287,7 +285,9 @@ class RateForm(forms.Form):
         help_text=_("5 is very satisfied, 1 not at all. A rating of 1 or 2 reopens it."),
     )
     comment = forms.CharField(
-        label=_("comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX})
+        label=_("comment (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}),
     )
 
     def clean_comment(self) -> str:

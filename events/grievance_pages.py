@@ -56,8 +56,20 @@ ACCESS_KEY = "grievance_access"
 TEXT_KINDS = {GrievanceEventKind.ACTION, GrievanceEventKind.NOTE, GrievanceEventKind.PAUSE, GrievanceEventKind.RESUME}
 TEXT_STATUSES = {GrievanceStatus.RESOLVED, GrievanceStatus.EVALUATED, GrievanceStatus.REOPENED}
 # Kept from the form when a code is asked for without JavaScript (never the PIN, the code or files).
-KEPT_ON_CODE = ("category", "description", "federation", "place", "address", "employer_name", "identity", "name",
-                "phone", "reveal_to_employer", "consent", "station")  # fmt: skip
+KEPT_ON_CODE = (
+    "category",
+    "description",
+    "federation",
+    "place",
+    "address",
+    "employer_name",
+    "identity",
+    "name",
+    "phone",
+    "reveal_to_employer",
+    "consent",
+    "station",
+)
 
 
 # --- filing --------------------------------------------------------------------------------------
@@ -220,7 +232,7 @@ def _from_session(request: HttpRequest, key: str) -> Grievance | None:
     if not isinstance(state, dict) or state.get("until", 0) < time.time():
         request.session.pop(key, None)
         return None
-    return Grievance.objects.filter(pk=state.get("id")).first()
+    return Grievance.objects.filter(pk=int(state.get("id", 0))).first()
 
 
 @functools.cache

@@ -166,8 +166,19 @@ def test_an_employer_name_not_on_record_is_kept_as_given(client, union):
         ({"identity": "named", "pin": None}, "name", "Give your name"),
         ({"employer_name": "<b>公司</b>"}, "employer_name", "HTML is not accepted"),
     ],
-    ids=["too-long", "empty", "html", "short-pin", "letters-pin", "no-consent", "category", "no-area", "place",
-         "named-without-name", "html-employer"],  # fmt: skip
+    ids=[
+        "too-long",
+        "empty",
+        "html",
+        "short-pin",
+        "letters-pin",
+        "no-consent",
+        "category",
+        "no-area",
+        "place",
+        "named-without-name",
+        "html-employer",
+    ],
 )
 def test_bad_input_is_refused_on_its_field_and_nothing_is_written(client, union, changes, field, message):
     union.federation.area = f.square(121.40, 29.30, 0.2)
@@ -224,6 +235,10 @@ def anonymous(union):
     return grievance
 
 
+def en(**headers) -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", **headers)
+
+
 def check(client, code, secret):
     return client.post(TRACK, {"code": code, "secret": secret})
 
@@ -246,8 +261,13 @@ def test_an_unknown_code_is_answered_exactly_like_a_wrong_secret(named, anonymou
         check(Client(), "ABCDEFGHJK", "8000"),
     ]
     assert {a.status_code for a in answers} == {400}
-    bodies = {re.sub(r'value="[^"]*"', "", text(a)).replace(named.tracking_code, "").replace(
-        anonymous.tracking_code, "").replace("ABCDEFGHJK", "") for a in answers}  # fmt: skip
+    bodies = {
+        re.sub(r'value="[^"]*"', "", text(a))
+        .replace(named.tracking_code, "")
+        .replace(anonymous.tracking_code, "")
+        .replace("ABCDEFGHJK", "")
+        for a in answers
+    }
     assert len({re.sub(r"csrfmiddlewaretoken[^>]*>", "", b) for b in bodies}) == 1
     assert all("No grievance matches" in text(a) for a in answers)
     assert check_tracking("ABCDEFGHJK", "8000") is None
@@ -329,11 +349,9 @@ def _rates(settings, **rates):
 
 def test_guesses_are_limited_per_code_whoever_asks(named, settings):
     _rates(settings, **{"public-track-code": "3/hour"})
-    statuses = [
-        check(Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"10.0.0.{n}"), named.tracking_code, f"{1000 + n}").status_code for n in range(4)
-    ]
+    statuses = [check(en(REMOTE_ADDR=f"10.0.0.{n}"), named.tracking_code, f"{1000 + n}").status_code for n in range(4)]
     assert statuses == [400, 400, 400, 429]
-    right = check(Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.0.0.99"), named.tracking_code, "8000")
+    right = check(en(REMOTE_ADDR="10.0.0.99"), named.tracking_code, "8000")
     assert right.status_code == 429 and "Too many requests" in text(right)  # even the right secret waits
     other = check(Client(), "ABCDEFGHJK", "8000")
     assert other.status_code == 400  # another code is counted on its own
@@ -344,7 +362,7 @@ def test_guesses_are_limited_per_address_across_codes(named, settings):
     client = Client()
     codes = ["ABCDEFGHJK", "BCDEFGHJKM", "CDEFGHJKMN", named.tracking_code]
     assert [check(client, code, "8000").status_code for code in codes] == [400, 400, 400, 429]
-    assert check(Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.9.9.9"), named.tracking_code, "8000").status_code == 302
+    assert check(en(REMOTE_ADDR="10.9.9.9"), named.tracking_code, "8000").status_code == 302
 
 
 def test_a_malformed_code_is_a_field_error_and_no_guess(client):

@@ -58,7 +58,7 @@ class KeyedRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        return rates[self.scope]
+        return rates[str(self.scope)]
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.ident}
