@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.choices import FederationKind
 from unionhub.core.images import ProcessedImage, process_image
 from unionhub.core.models import Federation
+from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.validators import normalise_credit_code, validate_phone
 from zones.models import Enterprise, GrassrootsUnion
 
@@ -30,7 +31,8 @@ COMMENT_MAX = 2000
 
 
 def _plain(text: str, field_max: int) -> str:
-    text = (text or "").strip()
+    """Plain text of at most ``field_max`` characters, any resident ID number in it masked."""
+    text = mask_id_numbers((text or "").strip())
     if _HTML_TAG.search(text):
         raise ValidationError(_("Write plain text: HTML is not accepted."), code="html")
     if len(text) > field_max:
