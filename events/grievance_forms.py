@@ -89,7 +89,11 @@ class GrievanceForm(forms.Form):
     the tracking code. The employer and its union learn who filed only if the worker says so.
     """
 
-    category = forms.ChoiceField(label=_("What is it about?"), choices=GrievanceCategory.choices)
+    category = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=[("", _("Choose…")), *GrievanceCategory.choices],
+        error_messages={"required": _("Choose what it is about.")},
+    )
     description = forms.CharField(
         label=_("What happened?"),
         error_messages={"required": _("Describe the problem.")},

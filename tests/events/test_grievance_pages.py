@@ -134,6 +134,7 @@ def test_asking_for_a_code_without_javascript_keeps_what_was_typed(client, union
 
 def test_from_a_station_the_place_and_zone_come_from_the_station(client):
     station = f.StationFactory()
+    assert f"/grievances/new/?station={station.public_code}" in text(client.get(f"/s/{station.public_code}/"))
     page = client.get(f"{NEW}?station={station.public_code}")
     assert station.name in text(page) and 'name="federation"' not in text(page)
     data = anonymous_form(f.GrassrootsUnionFactory(), federation=None, place="", address="", employer_name="")
@@ -161,6 +162,7 @@ def test_an_employer_name_not_on_record_is_kept_as_given(client, union):
         ({"pin": "abcd"}, "pin", "4 to 8 digits"),
         ({"consent": None}, "consent", "Tick the box"),
         ({"category": "bribery"}, "category", "Select a valid choice"),
+        ({"category": ""}, "category", "Choose what it is about"),
         ({"federation": None}, "federation", "Choose the town or street"),
         ({"place": "40.0,116.4"}, "place", "outside the area"),
         ({"identity": "named", "pin": None}, "name", "Give your name"),
@@ -174,6 +176,7 @@ def test_an_employer_name_not_on_record_is_kept_as_given(client, union):
         "letters-pin",
         "no-consent",
         "category",
+        "no-category",
         "no-area",
         "place",
         "named-without-name",
@@ -368,3 +371,22 @@ def test_guesses_are_limited_per_address_across_codes(named, settings):
 def test_a_malformed_code_is_a_field_error_and_no_guess(client):
     response = check(client, "ABC", "8000")
     assert response.status_code == 400 and "code" in response.context["form"].errors
+
+
+def test_an_unknown_code_costs_what_a_wrong_secret_costs(named, anonymous, monkeypatch):
+    """One query and one password check each, so the time taken does not tell a code exists."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from events import grievance_pages
+
+    hashed = []
+    real = grievance_pages.check_password
+    monkeypatch.setattr(grievance_pages, "check_password", lambda *a: hashed.append(1) or real(*a))
+    costs = []
+    for code, secret in [("ABCDEFGHJK", "1234"), (named.tracking_code, "1234"), (anonymous.tracking_code, "1234")]:
+        hashed.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert check_tracking(code, secret) is None
+        costs.append((len(queries), len(hashed)))
+    assert costs == [(1, 1)] * 3
