@@ -37,6 +37,7 @@ INTAKE_FIELDS = [
     "zone",
     "employer",
     "union",
+    "employer_name",
 ]
 SUBMITTER_FIELDS = [
     "submitter_name",

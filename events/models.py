@@ -550,6 +550,12 @@ class Grievance(ProtectedPhone):
         verbose_name=_("union concerned"),
         help_text=_("The employer's union, or the union the grievance is about."),
     )
+    employer_name = models.CharField(
+        _("employer or union (as given)"),
+        max_length=150,
+        blank=True,
+        help_text=_("The name the worker gave, kept when it matched no employer or union on record."),
+    )
     submitter_name = models.CharField(_("submitter's name"), max_length=50, blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
     employer_blind = models.BooleanField(
@@ -774,6 +780,7 @@ class Grievance(ProtectedPhone):
             errors.update(refused.error_dict)
         self.submitter_name = " ".join(self.submitter_name.split())
         self.address = self.address.strip()
+        self.employer_name = " ".join(self.employer_name.split())
         if self.employer_id and self.union_id and self.employer.union_id != self.union_id:
             errors["union"] = _("This employer is covered by another union.")
         if self.anonymous and self.submitter_name:

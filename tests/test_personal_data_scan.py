@@ -87,3 +87,31 @@ def test_an_id_number_typed_into_a_note_is_masked(client_for):
 
     assert Visit.objects.get().notes == f"核实职工身份证{number[:3]}{'*' * 11}{number[-4:]}的工伤情况"
     assert number not in Finding.objects.get().description
+
+
+def test_an_id_number_typed_into_the_public_grievance_form_is_masked(settings):
+    from events.models import Grievance
+    from tests.events.factories import GrievanceFactory
+    from tests.factories import GrassrootsUnionFactory
+
+    union = GrassrootsUnionFactory()
+    number = id_number("19900909")
+    form = {
+        "category": "work_injury",
+        "description": f"我的身份证号{number}，工伤认定被拒",
+        "federation": union.federation.pk,
+        "address": f"宿舍登记{number}",
+        "employer_name": f"{number}某某公司",
+        "identity": "anonymous",
+        "pin": "135790",
+        "consent": "on",
+    }
+    client = Client()
+    assert client.post("/grievances/new/", form).status_code == 302
+    grievance = Grievance.objects.get()
+    assert number[-4:] in grievance.description
+    # The worker's rating comment on the tracking page too.
+    resolved = GrievanceFactory(union=union, status="resolved")
+    client.post("/grievances/track/", {"code": resolved.tracking_code, "secret": "8000"})
+    assert client.post("/grievances/track/rate/", {"rating": "4", "comment": f"身份证{number}"}).status_code == 302
+    assert list(scan_database()) == []

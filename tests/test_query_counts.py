@@ -137,3 +137,34 @@ def test_possible_duplicates_query_count_is_pinned(branch):
     extra_rows(world, Grievance, 5)  # as many look-alikes more, about the same union
     counts.append(count_queries(lambda: client.get(url)))
     check_pin("api /api/v1/grievances/{id}/duplicates/", counts)
+
+
+def test_grievance_tracking_page_query_count_is_pinned(branch):
+    """The worker's tracking page: the session, the grievance, its timeline, however long the timeline."""
+    from events.choices import GrievanceEventKind
+    from events.models import GrievanceEvent
+    from tests.events.factories import GrievanceFactory
+
+    world, _staff = branch
+    grievance = GrievanceFactory(union=world.union)
+    client = Client()
+    assert client.post("/grievances/track/", {"code": grievance.tracking_code, "secret": "8000"}).status_code == 302
+    counts = [count_queries(lambda: client.get("/grievances/track/"))]
+    for n in range(5):
+        GrievanceEvent.objects.create(grievance=grievance, kind=GrievanceEventKind.ACTION, text=f"第{n}次约谈")
+        GrievanceEvent.objects.create(grievance=grievance, kind=GrievanceEventKind.NOTE, text="内部", internal=True)
+    counts.append(count_queries(lambda: client.get("/grievances/track/")))
+    check_pin("page /grievances/track/", counts)
+
+
+def test_grievance_form_query_count_is_pinned(branch):
+    """The public grievance form: the session and the list of towns, however many there are."""
+    from tests.factories import FederationFactory
+
+    world, _staff = branch
+    client = Client()
+    counts = [count_queries(lambda: client.get("/grievances/new/"))]
+    for _ in range(5):
+        FederationFactory(parent=world.federation)
+    counts.append(count_queries(lambda: client.get("/grievances/new/")))
+    check_pin("page /grievances/new/", counts)

@@ -499,3 +499,42 @@ def check_admin(specimen: Specimen, response, new_files: set[Path]) -> Iterator[
         yield f"{specimen.name}: answered {response.status_code}, expected it accepted"
         return
     yield from check_stored(specimen, new_files)
+
+
+# The workers' public grievance form (no log-in): photos go through the same checks
+
+
+def test_every_bad_file_is_refused_or_stored_clean_on_the_public_grievance_form(db, settings, tmp_path, capsys):
+    from events.models import Grievance
+    from tests.factories import GrassrootsUnionFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    union = GrassrootsUnionFactory()
+    form = {
+        "category": "work_injury",
+        "description": "车间机器没有防护罩，工友手指受伤。",
+        "federation": union.federation.pk,
+        "identity": "anonymous",
+        "pin": "246810",
+        "consent": "on",
+    }
+    problems: list[str] = []
+    for n, specimen in enumerate(CORPUS):
+        before, filed = media_files(tmp_path), Grievance.objects.count()
+        upload = SimpleUploadedFile(specimen.filename, specimen.make(), content_type=specimen.content_type)
+        client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"10.7.{n // 200}.{n % 200}")  # below the post rate
+        response = client.post("/grievances/new/", {**form, "photos": [upload]})
+        new_files = media_files(tmp_path) - before
+        if specimen.refusal is not None:
+            said = " ".join(response.context["form"].errors.get("photos", [])) if response.context else ""
+            if response.status_code != 400 or specimen.refusal not in said:
+                problems.append(f"{specimen.name}: answered {response.status_code} “{said}”, expected a refusal")
+            if new_files or Grievance.objects.count() != filed:
+                problems.append(f"{specimen.name}: refused, but something was stored")
+        elif response.status_code != 302:
+            problems.append(f"{specimen.name}: answered {response.status_code}, expected it accepted")
+        else:
+            problems += check_stored(specimen, new_files)
+    assert not problems, "\n".join(problems)
+    with capsys.disabled():
+        print(f"\nuploads: {len(CORPUS)} files through the public grievance form: 0 server errors")

@@ -222,6 +222,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "public": env.str("PUBLIC_RATE", default="120/min"),
         "public-form": env.str("PUBLIC_FORM_RATE", default="20/min"),
+        # Checks on the grievance tracking page (code + phone digits or PIN): per client address, and
+        # per tracking code whoever asks, so that neither codes nor a code's secret can be guessed.
+        "public-track": env.str("PUBLIC_TRACK_RATE", default="30/hour"),
+        "public-track-code": env.str("PUBLIC_TRACK_CODE_RATE", default="10/day"),
     },
     # The same proxy count as the log-in lockout's (TRUSTED_PROXY_COUNT): one notion of the client address.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -403,6 +407,10 @@ GRIEVANCE_REMIND_WORKING_DAYS = env.int("GRIEVANCE_REMIND_WORKING_DAYS", default
 GRIEVANCE_COUNTY_AFTER_WORKING_DAYS = env.int("GRIEVANCE_COUNTY_AFTER_WORKING_DAYS", default=5)
 GRIEVANCE_CLOSE_CONTACT_ATTEMPTS = env.int("GRIEVANCE_CLOSE_CONTACT_ATTEMPTS", default=3)
 GRIEVANCE_EVALUATION_WORKING_DAYS = env.int("GRIEVANCE_EVALUATION_WORKING_DAYS", default=5)
+# The workers' public grievance pages: photos one grievance may carry from the form, and how long a
+# tracking page stays open in the browser's session after the code and phone digits (or PIN) were right.
+GRIEVANCE_PUBLIC_MAX_PHOTOS = env.int("GRIEVANCE_PUBLIC_MAX_PHOTOS", default=3)
+GRIEVANCE_TRACK_ACCESS_MINUTES = env.int("GRIEVANCE_TRACK_ACCESS_MINUTES", default=20)
 # The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
 CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")

@@ -14,6 +14,7 @@ from members.card import card_token
 from members.choices import JoinChannel
 from members.joining import join_token
 from stations.models import Station
+from tests.events.factories import GrievanceFactory
 from tests.factories import MemberFactory
 from zones.models import GrassrootsUnion, Zone
 
@@ -71,10 +72,23 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
         "/venues/": "main",
         "/activities/": "main",
         f"/card/v/{card_token(member)}/": "#verdict",
+        "/grievances/new/": "#place-map.leaflet-container",
+        f"/grievances/new/?station={station.public_code}": "#place-map.leaflet-container",
+        "/grievances/track/": "#track-form",
     }
     found = {}
     for path, ready in {**staff_pages, **public_pages}.items():
         found[path] = violations_on(page, f"{live_server.url}{path}", ready=ready)
+
+    # The tracking page itself, once the code and the phone's last four digits were right.
+    grievance = GrievanceFactory(union=union)
+    page.goto(f"{live_server.url}/grievances/track/")
+    page.fill("#id_code", grievance.tracking_code)
+    page.fill("#id_secret", "8000")
+    page.click("#track-form button")
+    page.wait_for_selector("#grievance")
+    page.wait_for_load_state("networkidle")
+    found["/grievances/track/ (open)"] = page.evaluate("window.__violations")
 
     assert {path: v for path, v in found.items() if v} == {}
     assert not [line for line in console if "Content Security Policy" in line]

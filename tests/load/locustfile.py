@@ -59,7 +59,7 @@ class Portal(HttpUser):
 
 
 class PhoneWorker(Portal):
-    """A rider or courier, no log-in: the finder, a station's QR page, a check-in."""
+    """A rider or courier, no log-in: the finder, a station's QR page, a check-in, the grievance pages."""
 
     weight = 3
 
@@ -73,6 +73,10 @@ class PhoneWorker(Portal):
     @task(1)
     def finder(self) -> None:
         self.call("GET", "/stations/")
+
+    @task(1)
+    def grievance_page(self) -> None:
+        self.call("GET", random.choice(["/grievances/new/", "/grievances/track/"]), name="grievance pages")
 
     @task(2)
     def station_and_check_in(self) -> None:
