@@ -550,6 +550,13 @@ class Grievance(ProtectedPhone):
     )
     submitter_name = models.CharField(_("submitter's name"), max_length=50, blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
+    hotline_ticket = models.CharField(
+        _("hotline ticket number"),
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text=_("The ticket number of the hotline system it was imported from."),
+    )
     employer_blind = models.BooleanField(
         _("keep from the employer"),
         default=False,
@@ -674,6 +681,12 @@ class Grievance(ProtectedPhone):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX),
                 name="events_grievance_description_length",
+            ),
+            # A hotline ticket is imported once per federation (events.hotline).
+            models.UniqueConstraint(
+                fields=["federation", "hotline_ticket"],
+                condition=~Q(hotline_ticket=""),
+                name="events_grievance_hotline_ticket",
             ),
         ]
 
@@ -825,3 +838,8 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} · {self.get_kind_display()}"
+
+
+# Open311 API keys and hotline ticket imports live in their own packages; imported here so Django finds them.
+from .hotline.models import HotlineImport  # noqa: E402, F401
+from .open311.models import Open311Key  # noqa: E402, F401

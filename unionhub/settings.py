@@ -222,6 +222,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "public": env.str("PUBLIC_RATE", default="120/min"),
         "public-form": env.str("PUBLIC_FORM_RATE", default="20/min"),
+        # Open311 POST requests, per API key (events.open311).
+        "public-open311": env.str("OPEN311_POST_RATE", default="60/min"),
     },
     # The same proxy count as the log-in lockout's (TRUSTED_PROXY_COUNT): one notion of the client address.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -403,6 +405,14 @@ GRIEVANCE_REMIND_WORKING_DAYS = env.int("GRIEVANCE_REMIND_WORKING_DAYS", default
 GRIEVANCE_COUNTY_AFTER_WORKING_DAYS = env.int("GRIEVANCE_COUNTY_AFTER_WORKING_DAYS", default=5)
 GRIEVANCE_CLOSE_CONTACT_ATTEMPTS = env.int("GRIEVANCE_CLOSE_CONTACT_ATTEMPTS", default=3)
 GRIEVANCE_EVALUATION_WORKING_DAYS = env.int("GRIEVANCE_EVALUATION_WORKING_DAYS", default=5)
+# Open311 GeoReport v2 (events.open311): the discovery document's contact and where keys are asked
+# for, and the most requests one GET answers.
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="12351")
+OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="Ask the federation's staff for an API key.")
+OPEN311_MAX_RESULTS = env.int("OPEN311_MAX_RESULTS", default=1000)
+# Hotline ticket imports (events.hotline): the largest file and the most rows.
+HOTLINE_MAX_UPLOAD_MB = env.int("HOTLINE_MAX_UPLOAD_MB", default=20)
+HOTLINE_MAX_ROWS = env.int("HOTLINE_MAX_ROWS", default=50_000)
 # The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
 CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
