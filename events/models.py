@@ -439,7 +439,7 @@ class ActivityPhoto(CopiesScope):
 
 DESCRIPTION_MAX = 4000
 # Anything that looks like a tag: descriptions are plain text, shown escaped everywhere.
-_HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
+HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
 # Tracking codes: ten characters a worker can read out on the phone (no 0, 1, I, L, O, U), ~49 bits.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRACKING_LENGTH = 10
@@ -485,7 +485,7 @@ def check_description(text: str) -> str:
             },
             code="max_length",
         )
-    if _HTML_TAG.search(text):
+    if HTML_TAG.search(text):
         raise ValidationError({"description": _("Write plain text: HTML is not accepted.")}, code="html")
     return mask_id_numbers(text)
 
