@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from events.models import Activity, ActivityPhoto, Grievance, HotlineImport, Open311Key, Registration, ThemeSeries
+from events.open311.models import hash_key
 from members.hardship_models import HardshipBudget, HardshipCase, HardshipSuggestion
 from members.models import ImportMapping, JoinApplication, Member, MemberTransfer, RosterImport
 from members.roster.exports import EXPORT_KIND
@@ -187,7 +188,10 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     Grievance: lambda w: GrievanceFactory(union=w.union, assigned_union=w.union, assignee_kind="union"),
     # An Open311 client's key (the hash of a key nobody holds) and a hotline ticket import.
     Open311Key: lambda w: Open311Key.objects.create(
-        federation=w.federation, name="12351 热线", prefix="uh311_test", key_hash=f"{w.name}-not-a-key".ljust(64, "0")
+        federation=w.federation,
+        name="12351 热线",
+        prefix="uh311_test",
+        key_hash=hash_key(f"{w.name}-{Open311Key.objects.count()}-not-held"),
     ),
     HotlineImport: lambda w: HotlineImport.objects.create(
         file_name="热线工单.xlsx", federation=w.federation, created_by=w.owner
