@@ -34,7 +34,8 @@ from .models import HotlineImport
 
 class HotlineUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Hotline export"), help_text=_("An Excel workbook (.xlsx) or a CSV file, as the hotline system exports it.")
+        label=_("Hotline export"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file, as the hotline system exports it."),
     )
 
 
@@ -46,7 +47,11 @@ class HotlineMappingForm(forms.Form):
         choices = [("", "—")] + [(str(i), header or f"({i + 1})") for i, header in enumerate(imported.headers)]
         for name in FIELD_HEADERS:
             self.fields[f"column_{name}"] = forms.TypedChoiceField(
-                choices=choices, coerce=int, empty_value=None, required=name in REQUIRED_FIELDS, label=FIELD_LABELS[name]
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=name in REQUIRED_FIELDS,
+                label=FIELD_LABELS[name],
             )
 
     def columns(self) -> dict[str, int]:
@@ -59,7 +64,16 @@ class HotlineMappingForm(forms.Form):
 
 @admin.register(HotlineImport)
 class HotlineImportAdmin(ScopedAdmin):
-    list_display = ["file_name", "federation", "status", "total_rows", "new_rows", "existing_rows", "error_rows", "created_at"]
+    list_display = [
+        "file_name",
+        "federation",
+        "status",
+        "total_rows",
+        "new_rows",
+        "existing_rows",
+        "error_rows",
+        "created_at",
+    ]
     list_select_related = ["federation"]
     list_filter = ["status"]
 

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.choices import ImportStatus
-from members.roster.files import open_table
 from members.roster.files import guess_columns as guess_roster_columns
+from members.roster.files import open_table
 from members.roster.imports import REPORTED_ERRORS, Outcome, _choice_lookup, _compact, _date, _text
 from unionhub.core.choices import Action
 from unionhub.core.jobs import report_progress, start_job
@@ -212,7 +212,9 @@ class RowReader:
         received_at = None
         if _text(cell("received_at")):
             received_at = _moment(cell("received_at"))
-            if received_at is None or not (datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC) <= received_at <= self.now):
+            if received_at is None or not (
+                datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC) <= received_at <= self.now
+            ):
                 fail("received_at", "received_at", value=_text(cell("received_at"))[:40])
         caller_name = " ".join(_text(cell("caller_name")).split())
         if len(caller_name) > 50:
@@ -251,7 +253,9 @@ class RowReader:
         return TicketRow(number, ticket, received_at, caller_name, phone, category, description, employer, address)
 
 
-def read_rows(imported: HotlineImport, outcome: Outcome, progress: Callable[[int, int | None], None]) -> list[TicketRow]:
+def read_rows(
+    imported: HotlineImport, outcome: Outcome, progress: Callable[[int, int | None], None]
+) -> list[TicketRow]:
     reader = RowReader(imported.columns, outcome)
     rows = []
     with imported.file.open("rb") as stream:
@@ -269,7 +273,9 @@ def read_rows(imported: HotlineImport, outcome: Outcome, progress: Callable[[int
 
 
 def too_many_rows() -> str:
-    return str(_("A hotline file may have at most {count} rows; split the file.")).format(count=settings.HOTLINE_MAX_ROWS)
+    return str(_("A hotline file may have at most {count} rows; split the file.")).format(
+        count=settings.HOTLINE_MAX_ROWS
+    )
 
 
 # --- filing them ------------------------------------------------------------------------------------
@@ -342,7 +348,8 @@ def may_import(actor: User) -> bool:
 
 def do_upload_hotline_file(upload: UploadedFile, *, actor: User) -> HotlineImport:
     """Keep an uploaded hotline export (privately) for the actor's federation and guess its columns."""
-    if not may_import(actor):
+    federation_id = actor.federation_id
+    if not may_import(actor) or federation_id is None:
         raise PermissionDenied
     if upload.size and upload.size > settings.HOTLINE_MAX_UPLOAD_MB * 1024 * 1024:
         raise ValidationError(
@@ -359,8 +366,8 @@ def do_upload_hotline_file(upload: UploadedFile, *, actor: User) -> HotlineImpor
         file_name=file_name,
         headers=table.headers,
         header_row=table.header_row,
-        columns=guess_columns(table.headers, remembered_mapping(actor.federation_id)),  # type: ignore[arg-type]
-        federation_id=actor.federation_id,
+        columns=guess_columns(table.headers, remembered_mapping(federation_id)),
+        federation_id=federation_id,
         created_by=actor,
     )
     upload.seek(0)
@@ -521,4 +528,3 @@ def _save_report(imported: HotlineImport, outcome: Outcome, new: int, status: st
 
 def _summary(rows: int, new: int, existing: int, errors: int) -> dict[str, Any]:
     return {"rows": rows, "new": new, "existing": existing, "errors": errors}
-

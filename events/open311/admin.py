@@ -50,7 +50,13 @@ class Open311KeyAdmin(ScopedAdmin):
         response = render(
             request,
             "admin/events/open311key/created.html",
-            {**self.admin_site.each_context(request), "title": _("Open311 API key made"), "opts": self.opts, "key": obj, "plain_key": obj._plain_key},
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Open311 API key made"),
+                "opts": self.opts,
+                "key": obj,
+                "plain_key": obj._plain_key,
+            },
         )
         response["Cache-Control"] = "no-store"
         return response

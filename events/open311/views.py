@@ -146,7 +146,10 @@ def request_item(grievance: Grievance) -> dict[str, Any]:
         "lat": place.y if place is not None else None,
         "long": place.x if place is not None else None,
         "media_url": None,
-        "extended_attributes": {"detailed_status": DETAILED_STATUS[S(grievance.status)], "unionhub_status": grievance.status},
+        "extended_attributes": {
+            "detailed_status": DETAILED_STATUS[S(grievance.status)],
+            "unionhub_status": grievance.status,
+        },
     }
 
 
@@ -160,7 +163,7 @@ def _requests_of(key: Open311Key) -> QuerySet[Grievance]:
     )
 
 
-def _moment(text: str) -> datetime.datetime | None | str:
+def _moment(text: str) -> datetime.datetime | str | None:
     """A W3C date-time with its zone; "bad" when it is not one. A '+' sent unencoded arrives as a space."""
     if not text:
         return None
@@ -304,7 +307,10 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
         problems.append(_("address_string may have at most 200 characters."))
     if problems:
         return errors(fmt, 400, *problems)
-    attribute = {name: data.get(f"attribute[{name}]", "").strip() for name in ("anonymous", "employer_blind", "identity_consent", "pin")}
+    attribute = {
+        name: data.get(f"attribute[{name}]", "").strip()
+        for name in ("anonymous", "employer_blind", "identity_consent", "pin")
+    }
     anonymous = attribute["anonymous"].lower() in YES
     grievance = Grievance(
         channel=GrievanceChannel.OPEN311,

@@ -107,9 +107,7 @@ def open_table(
     return Table(found, headers, rows(), None if estimate is None else max(0, estimate - found))
 
 
-def find_header_row(
-    rows: list[tuple[Any, ...]], fields: dict[str, tuple[str, ...]] = FIELD_HEADERS
-) -> int | None:
+def find_header_row(rows: list[tuple[Any, ...]], fields: dict[str, tuple[str, ...]] = FIELD_HEADERS) -> int | None:
     """The first row with two or more known headers; else the fullest row (a title row has one cell)."""
     known = {header for headers in fields.values() for header in headers}
     fullest, most = None, 0

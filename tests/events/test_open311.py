@@ -80,7 +80,9 @@ def test_discovery_and_services_answer_without_a_key_in_both_formats(client: Cli
     root = ET.fromstring(xml.content)
     assert root.tag == "services"
     assert [s.findtext("service_code") for s in root.findall("service")] == [s["service_code"] for s in services]
-    assert ET.fromstring(client.get(BASE + "discovery.xml").content).find("endpoints/endpoint/formats/format") is not None
+    assert (
+        ET.fromstring(client.get(BASE + "discovery.xml").content).find("endpoints/endpoint/formats/format") is not None
+    )
 
 
 @pytest.mark.django_db
@@ -181,7 +183,11 @@ def test_an_anonymous_post_without_phone_needs_a_pin(client: Client, county):
     assert no_pin.json()[0]["description"].startswith("pin")
     ok = client.post(
         BASE + "requests.xml",
-        filing(key, phone="", **{"attribute[anonymous]": "true", "attribute[pin]": "2468", "attribute[employer_blind]": "true"}),
+        filing(
+            key,
+            phone="",
+            **{"attribute[anonymous]": "true", "attribute[pin]": "2468", "attribute[employer_blind]": "true"},
+        ),
     )
     assert ok.status_code == 201
     code = ET.fromstring(ok.content).find("request/service_request_id").text
@@ -307,7 +313,12 @@ def test_status_filter_follows_the_mapping(client: Client, county, status, open3
 @pytest.mark.django_db
 def test_bad_filters_answer_400(client: Client, county):
     key = make_key(county.federation)
-    for params in ({"start_date": "2026-05-01"}, {"end_date": "yesterday"}, {"status": "pending"}, {"service_code": "x"}):
+    for params in (
+        {"start_date": "2026-05-01"},
+        {"end_date": "yesterday"},
+        {"status": "pending"},
+        {"service_code": "x"},
+    ):
         response = client.get(BASE + "requests.json", {"api_key": key, **params})
         assert response.status_code == 400, params
         assert response.json()[0]["code"] == 400
@@ -355,7 +366,9 @@ def test_a_client_round_trip_over_http_in_json_and_xml(live_server):
     end = (before + datetime.timedelta(hours=1)).isoformat(timespec="seconds")
     status, body, _ = _http(base + f"requests.json?api_key={key}&start_date={start}&end_date={urllib.parse.quote(end)}")
     assert status == 200 and {r["service_request_id"] for r in json.loads(body)} == {json_id, xml_id}
-    query = urllib.parse.urlencode({"api_key": key, "start_date": start, "end_date": end, "service_code": "work_injury"})
+    query = urllib.parse.urlencode(
+        {"api_key": key, "start_date": start, "end_date": end, "service_code": "work_injury"}
+    )
     status, body, _ = _http(base + f"requests.xml?{query}")
     assert [r.findtext("service_request_id") for r in ET.fromstring(body).findall("request")] == [xml_id]
     earlier = urllib.parse.urlencode(
