@@ -137,3 +137,11 @@ def commit_hotline_import(job_id: int) -> None:
     from .hotline import imports
 
     run_job(job_id, imports.commit_hotline_import)
+
+
+@shared_task(name="events.expire_hotline_files", ignore_result=True)
+def expire_hotline_files() -> None:
+    """Hourly: abandon hotline uploads left alone; their files (callers' phones) are deleted."""
+    from .hotline import imports
+
+    imports.abandon_stale_hotline_imports()

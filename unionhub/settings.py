@@ -373,6 +373,7 @@ UNIONHUB_BEAT_SCHEDULE = {
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
     "purge security log": {"task": "core.purge_security_log", "schedule": crontab(hour=3, minute=43)},
     "expire roster files": {"task": "members.expire_roster_files", "schedule": crontab(minute=25)},
+    "expire hotline files": {"task": "events.expire_hotline_files", "schedule": crontab(minute=27)},
     # The dashboard's summary table: the current and previous month every five minutes, every
     # month of its history nightly (unionhub/reports/summaries.py says why).
     "dashboard figures": {"task": "reports.refresh_dashboard_figures", "schedule": 300.0},

@@ -435,17 +435,34 @@ def do_commit_hotline_import(imported: HotlineImport, *, actor: User) -> Hotline
     return imported
 
 
-def do_abandon_hotline_import(imported: HotlineImport, *, actor: User) -> HotlineImport:
+def do_abandon_hotline_import(imported: HotlineImport, *, actor: User | None) -> HotlineImport:
     """Give up an import that is not running or done: its file is deleted."""
     with transaction.atomic():
         imported = HotlineImport.objects.select_for_update().get(pk=imported.pk)
-        ensure_in_scope(imported, actor, Action.ADD)
+        if actor is not None:  # None: the periodic clean-up
+            ensure_in_scope(imported, actor, Action.ADD)
         if imported.status not in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
             raise ValidationError({"status": _("Only a file waiting to be checked or imported can be abandoned.")})
         imported.status = ImportStatus.ABANDONED
         imported.save(update_fields=["status"])
         _delete_file_on_commit(imported)
     return imported
+
+
+def abandon_stale_hotline_imports(now: datetime.datetime | None = None) -> int:
+    """Abandon imports left uploaded or checked for ROSTER_UPLOAD_TTL_HOURS (as rosters): their files are deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(hours=settings.ROSTER_UPLOAD_TTL_HOURS)
+    stale = HotlineImport.objects.filter(
+        status__in=[ImportStatus.UPLOADED, ImportStatus.CHECKED], created_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(stale):
+        try:
+            do_abandon_hotline_import(HotlineImport(pk=pk), actor=None)
+        except ValidationError:
+            continue  # started meanwhile
+        count += 1
+    return count
 
 
 def _delete_file_on_commit(imported: HotlineImport) -> None:

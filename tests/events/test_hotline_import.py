@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -299,3 +300,17 @@ def test_the_admin_pages_take_a_file_through_dry_run_and_import(county):
     assert Grievance.objects.filter(channel=GrievanceChannel.HOTLINE_IMPORT).count() == 3
     listed = client.get(reverse("admin:events_hotlineimport_changelist")).content.decode()
     assert "热线工单.xlsx" in listed
+
+
+def test_uploads_left_alone_are_abandoned_and_their_files_deleted(county, django_capture_on_commit_callbacks):
+    _, _, staff = county
+    old = do_upload_hotline_file(xlsx(tickets()), actor=staff)
+    HotlineImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    fresh = do_upload_hotline_file(xlsx(tickets()), actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imports.abandon_stale_hotline_imports() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.status == ImportStatus.ABANDONED and not old.file
+    assert fresh.status == ImportStatus.UPLOADED and fresh.file
+    assert "events.expire_hotline_files" in {entry["task"] for entry in settings.UNIONHUB_BEAT_SCHEDULE.values()}

@@ -384,3 +384,12 @@ def test_a_client_round_trip_over_http_in_json_and_xml(live_server):
     do_revoke_open311_key(Open311Key.objects.get(), actor=staff_of(zone.federation))
     status, body, _ = _http(base + f"requests/{json_id}.json?api_key={key}")
     assert status == 403 and json.loads(body)[0]["code"] == 403
+
+
+@pytest.mark.django_db
+def test_the_key_may_come_in_a_header_to_keep_it_out_of_urls(client: Client, county):
+    grievance = GrievanceFactory(union=GrassrootsUnionFactory(zone=county))
+    key = make_key(county.federation)
+    response = client.get(BASE + f"requests/{grievance.tracking_code}.json", HTTP_X_API_KEY=key)
+    assert response.status_code == 200
+    assert client.get(BASE + f"requests/{grievance.tracking_code}.json", HTTP_X_API_KEY="uh311_no").status_code == 403
