@@ -7,8 +7,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from unionhub.core import security_log
 from unionhub.core.actions import save_scoped
-from unionhub.core.choices import Action
+from unionhub.core.choices import Action, SecurityEventKind
 from unionhub.core.models import User
 from unionhub.core.scoping import ensure_in_scope
 
@@ -25,7 +26,10 @@ def do_create_open311_key(key: Open311Key, *, actor: User) -> str:
     key.prefix = plain[:10]
     key.key_hash = hash_key(plain)
     key.created_by = actor
-    save_scoped(key, actor=actor)
+    with transaction.atomic():
+        save_scoped(key, actor=actor)
+        # A key opens the federation's grievances to an outside system: logged like a role granted.
+        security_log.record(SecurityEventKind.ROLE_GRANT, actor=actor, obj=key, detail=_detail(key))
     return plain
 
 
@@ -37,7 +41,12 @@ def do_revoke_open311_key(key: Open311Key, *, actor: User) -> Open311Key:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
+            security_log.record(SecurityEventKind.ROLE_REVOKE, actor=actor, obj=key, detail=_detail(key))
     return key
+
+
+def _detail(key: Open311Key) -> dict[str, object]:
+    return {"role": "open311_key", "node": "federation", "node_id": key.federation_id, "key": key.prefix}
 
 
 def key_for(api_key: str) -> Open311Key | None:

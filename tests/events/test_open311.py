@@ -22,7 +22,8 @@ from events.open311.models import Open311Key, hash_key
 from events.open311.views import Open311PostThrottle
 from tests.events.factories import GrievanceFactory
 from tests.factories import FederationFactory, GrassrootsUnionFactory, RoleAssignmentFactory, UserFactory, ZoneFactory
-from unionhub.core.choices import Role
+from unionhub.core.choices import Role, SecurityEventKind
+from unionhub.core.models import SecurityEvent
 
 BASE = "/open311/v2/"
 
@@ -123,6 +124,9 @@ def test_a_key_is_stored_hashed_marked_when_used_and_refused_once_revoked(county
     do_revoke_open311_key(stored, actor=staff_of(county.federation))
     assert key_for(plain) is None
     assert key_for(plain + "x") is None and key_for("") is None
+    logged = SecurityEvent.objects.filter(detail__role="open311_key").order_by("id")
+    assert [e.kind for e in logged] == [SecurityEventKind.ROLE_GRANT, SecurityEventKind.ROLE_REVOKE]
+    assert all(e.federation_path == county.federation.path and plain not in str(e.detail) for e in logged)
 
 
 @pytest.mark.django_db
