@@ -397,3 +397,19 @@ def test_the_key_may_come_in_a_header_to_keep_it_out_of_urls(client: Client, cou
     response = client.get(BASE + f"requests/{grievance.tracking_code}.json", HTTP_X_API_KEY=key)
     assert response.status_code == 200
     assert client.get(BASE + f"requests/{grievance.tracking_code}.json", HTTP_X_API_KEY="uh311_no").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_key_can_be_made_from_the_command_line_by_staff_of_the_node(county):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    staff = staff_of(county.federation)
+    out = StringIO()
+    call_command("open311_key", federation=str(county.federation.pk), name="演示", user=staff.username, stdout=out)
+    assert key_for(out.getvalue().strip()).federation == county.federation
+    outsider = staff_of(FederationFactory())
+    with pytest.raises(CommandError):
+        call_command("open311_key", federation=county.federation.name, name="x", user=outsider.username)
+    assert Open311Key.objects.count() == 1
