@@ -125,7 +125,7 @@ class GrievanceAdmin(ScopedAdmin):
     ]
     list_filter = ["status", "category", "tier", "channel", "escalation_level"]
     list_select_related = ["zone"]
-    search_fields = ["tracking_code"]
+    search_fields = ["tracking_code", "=hotline_ticket"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["federation", "zone", "employer", "union"]
     inlines = [GrievanceEventInline]

@@ -300,6 +300,10 @@ def test_the_admin_pages_take_a_file_through_dry_run_and_import(county):
     assert Grievance.objects.filter(channel=GrievanceChannel.HOTLINE_IMPORT).count() == 3
     listed = client.get(reverse("admin:events_hotlineimport_changelist")).content.decode()
     assert "热线工单.xlsx" in listed
+    found = client.get(reverse("admin:events_grievance_changelist"), {"q": "RX20261103002"}).content.decode()
+    wanted = Grievance.objects.get(hotline_ticket="RX20261103002")
+    assert reverse("admin:events_grievance_change", args=[wanted.pk]) in found
+    assert found.count("/change/") == 1
 
 
 def test_uploads_left_alone_are_abandoned_and_their_files_deleted(county, django_capture_on_commit_callbacks):
