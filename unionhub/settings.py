@@ -413,7 +413,7 @@ OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="Ask the federation
 OPEN311_MAX_RESULTS = env.int("OPEN311_MAX_RESULTS", default=1000)
 # Hotline ticket imports (events.hotline): the largest file and the most rows.
 HOTLINE_MAX_UPLOAD_MB = env.int("HOTLINE_MAX_UPLOAD_MB", default=20)
-HOTLINE_MAX_ROWS = env.int("HOTLINE_MAX_ROWS", default=50_000)
+HOTLINE_MAX_ROWS = env.int("HOTLINE_MAX_ROWS", default=20_000)
 # The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
 CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
