@@ -277,3 +277,5 @@ class ActivityPhotoAdmin(ScopedAdmin):
 
 
 from . import grievance_admin  # noqa: E402, F401  (registers the grievance admin)
+from .hotline import admin as hotline_admin  # noqa: E402, F401  (registers the hotline import admin)
+from .open311 import admin as open311_admin  # noqa: E402, F401  (registers the Open311 key admin)

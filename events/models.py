@@ -441,7 +441,7 @@ class ActivityPhoto(CopiesScope):
 
 DESCRIPTION_MAX = 4000
 # Anything that looks like a tag: descriptions are plain text, shown escaped everywhere.
-_HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
+HTML_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]*>")
 # Tracking codes: ten characters a worker can read out on the phone (no 0, 1, I, L, O, U), ~49 bits.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 TRACKING_LENGTH = 10
@@ -487,7 +487,7 @@ def check_description(text: str) -> str:
             },
             code="max_length",
         )
-    if _HTML_TAG.search(text):
+    if HTML_TAG.search(text):
         raise ValidationError({"description": _("Write plain text: HTML is not accepted.")}, code="html")
     return mask_id_numbers(text)
 
@@ -558,6 +558,13 @@ class Grievance(ProtectedPhone):
     )
     submitter_name = models.CharField(_("submitter's name"), max_length=50, blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
+    hotline_ticket = models.CharField(
+        _("hotline ticket number"),
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text=_("The ticket number of the hotline system it was imported from."),
+    )
     employer_blind = models.BooleanField(
         _("keep from the employer"),
         default=False,
@@ -715,6 +722,12 @@ class Grievance(ProtectedPhone):
                 condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX),
                 name="events_grievance_description_length",
             ),
+            # A hotline ticket is imported once per federation (events.hotline).
+            models.UniqueConstraint(
+                fields=["federation", "hotline_ticket"],
+                condition=~Q(hotline_ticket=""),
+                name="events_grievance_hotline_ticket",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -866,3 +879,8 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} · {self.get_kind_display()}"
+
+
+# Open311 API keys and hotline ticket imports live in their own packages; imported here so Django finds them.
+from .hotline.models import HotlineImport  # noqa: E402, F401
+from .open311.models import Open311Key  # noqa: E402, F401

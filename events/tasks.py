@@ -115,3 +115,34 @@ def check_working_day_calendar() -> bool:
     from .grievances import check_calendar
 
     return check_calendar()
+
+
+# --- Hotline ticket imports (events.hotline): jobs that the admin page follows ----------------------
+
+
+@shared_task(name="events.check_hotline_import", ignore_result=True, acks_late=True)
+def check_hotline_import(job_id: int) -> None:
+    """The dry run of a hotline import: every row checked and filed, then rolled back."""
+    from unionhub.core.jobs import run_job
+
+    from .hotline import imports
+
+    run_job(job_id, imports.check_hotline_import)
+
+
+@shared_task(name="events.commit_hotline_import", ignore_result=True, acks_late=True)
+def commit_hotline_import(job_id: int) -> None:
+    """Import a checked hotline file: all its new tickets or, if a row fails now, none."""
+    from unionhub.core.jobs import run_job
+
+    from .hotline import imports
+
+    run_job(job_id, imports.commit_hotline_import)
+
+
+@shared_task(name="events.expire_hotline_files", ignore_result=True)
+def expire_hotline_files() -> None:
+    """Hourly: abandon hotline uploads left alone; their files (callers' phones) are deleted."""
+    from .hotline import imports
+
+    imports.abandon_stale_hotline_imports()

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from events.models import Activity
+from events.models import Activity, Grievance
 from tests.discovery import admin_models, is_scoped_admin, model_routes
 from tests.worlds import BUILDERS, ROLE_BINDERS, actor, build_world
 from unionhub.core.choices import Action, NodeKind, Role
@@ -250,3 +250,29 @@ def test_a_filter_by_a_row_out_of_scope_answers_as_for_a_missing_row(matrix):
             assert theirs.status_code == missing.status_code, (url, parameter, theirs.status_code, missing.status_code)
             checked += 1
     assert checked > 20
+
+
+def test_open311_keys_read_their_own_branch_only(matrix):
+    """An Open311 key answers for its federation's grievances; branch B's are missing, not forbidden."""
+    from events.open311.models import Open311Key, hash_key
+
+    client = Client()
+    for world, other in [(matrix[0], matrix[1]), (matrix[1], matrix[0])]:
+        plain = f"uh311_{world.name}_matrix"
+        Open311Key.objects.create(federation=world.federation, name="矩阵", prefix="uh311_", key_hash=hash_key(plain))
+        mine, theirs = world.rows[Grievance], other.rows[Grievance]
+        listed = client.get("/open311/v2/requests.json", {"api_key": plain}).json()
+        codes = {item["service_request_id"] for item in listed}
+        assert mine.tracking_code in codes and theirs.tracking_code not in codes
+        assert client.get(f"/open311/v2/requests/{mine.tracking_code}.json", {"api_key": plain}).status_code == 200
+        assert client.get(f"/open311/v2/requests/{theirs.tracking_code}.json", {"api_key": plain}).status_code == 404
+        assert client.get(f"/open311/v2/requests/{mine.tracking_code}.json").status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hotline_import_upload_page_is_for_federation_staff_only(matrix, role):
+    _a, _b, actors = matrix
+    client = Client()
+    client.force_login(actors[role])
+    status = client.get(reverse("admin:events_hotlineimport_add")).status_code
+    assert status == (200 if role == Role.FEDERATION_STAFF else 403), (role, status)

@@ -168,3 +168,22 @@ def test_grievance_form_query_count_is_pinned(branch):
         FederationFactory(parent=world.federation)
     counts.append(count_queries(lambda: client.get("/grievances/new/")))
     check_pin("page /grievances/new/", counts)
+
+
+def test_open311_request_list_query_count_is_pinned(branch):
+    """GET /open311/v2/requests.json with a key: the key, then one query for the page of requests."""
+    from events.models import Grievance, Open311Key
+    from events.open311.models import hash_key
+
+    world, _staff = branch
+    Open311Key.objects.create(federation=world.federation, name="计数", prefix="uh311_", key_hash=hash_key("uh311_pin"))
+    client = Client()
+
+    def get():
+        return client.get("/open311/v2/requests.json", {"api_key": "uh311_pin"})
+
+    get()  # the key's first use of the minute also writes its last_used_at
+    counts = [count_queries(get)]
+    extra_rows(world, Grievance, 5)
+    counts.append(count_queries(get))
+    check_pin("open311 /open311/v2/requests.json", counts)

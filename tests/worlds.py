@@ -14,7 +14,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from events.models import Activity, ActivityPhoto, Grievance, Registration, ThemeSeries
+from events.models import Activity, ActivityPhoto, Grievance, HotlineImport, Open311Key, Registration, ThemeSeries
+from events.open311.models import hash_key
 from members.hardship_models import HardshipBudget, HardshipCase, HardshipSuggestion
 from members.models import ImportMapping, JoinApplication, Member, MemberTransfer, RosterImport
 from members.roster.exports import EXPORT_KIND
@@ -185,6 +186,16 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     ActivityPhoto: lambda w: ActivityPhotoFactory(activity=w.rows[Activity]),
     # Assigned to the world's union, so that its chair's view of grievances is in the matrix too.
     Grievance: lambda w: GrievanceFactory(union=w.union, assigned_union=w.union, assignee_kind="union"),
+    # An Open311 client's key (the hash of a key nobody holds) and a hotline ticket import.
+    Open311Key: lambda w: Open311Key.objects.create(
+        federation=w.federation,
+        name="12351 热线",
+        prefix="uh311_test",
+        key_hash=hash_key(f"{w.name}-{Open311Key.objects.count()}-not-held"),
+    ),
+    HotlineImport: lambda w: HotlineImport.objects.create(
+        file_name="热线工单.xlsx", federation=w.federation, created_by=w.owner
+    ),
     # Hardship aid: a draft case, the federation's budget, an open lead (keys unique per call).
     HardshipCase: lambda w: HardshipCase.objects.create(
         member=w.rows[Member], reason="illness", description="大病住院", amount_requested=1000, created_by=w.owner

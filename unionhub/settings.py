@@ -226,6 +226,8 @@ REST_FRAMEWORK = {
         # per tracking code whoever asks, so that neither codes nor a code's secret can be guessed.
         "public-track": env.str("PUBLIC_TRACK_RATE", default="30/hour"),
         "public-track-code": env.str("PUBLIC_TRACK_CODE_RATE", default="10/day"),
+        # Open311 POST requests, per API key (events.open311).
+        "public-open311": env.str("OPEN311_POST_RATE", default="60/min"),
     },
     # The same proxy count as the log-in lockout's (TRUSTED_PROXY_COUNT): one notion of the client address.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -375,6 +377,7 @@ UNIONHUB_BEAT_SCHEDULE = {
     "purge delivered outbox": {"task": "core.purge_outbox", "schedule": crontab(hour=3, minute=17)},
     "purge security log": {"task": "core.purge_security_log", "schedule": crontab(hour=3, minute=43)},
     "expire roster files": {"task": "members.expire_roster_files", "schedule": crontab(minute=25)},
+    "expire hotline files": {"task": "events.expire_hotline_files", "schedule": crontab(minute=27)},
     # The dashboard's summary table: the current and previous month every five minutes, every
     # month of its history nightly (unionhub/reports/summaries.py says why).
     "dashboard figures": {"task": "reports.refresh_dashboard_figures", "schedule": 300.0},
@@ -411,6 +414,14 @@ GRIEVANCE_EVALUATION_WORKING_DAYS = env.int("GRIEVANCE_EVALUATION_WORKING_DAYS",
 # tracking page stays open in the browser's session after the code and phone digits (or PIN) were right.
 GRIEVANCE_PUBLIC_MAX_PHOTOS = env.int("GRIEVANCE_PUBLIC_MAX_PHOTOS", default=3)
 GRIEVANCE_TRACK_ACCESS_MINUTES = env.int("GRIEVANCE_TRACK_ACCESS_MINUTES", default=20)
+# Open311 GeoReport v2 (events.open311): the discovery document's contact and where keys are asked
+# for, and the most requests one GET answers.
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="12351")
+OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="Ask the federation's staff for an API key.")
+OPEN311_MAX_RESULTS = env.int("OPEN311_MAX_RESULTS", default=1000)
+# Hotline ticket imports (events.hotline): the largest file and the most rows.
+HOTLINE_MAX_UPLOAD_MB = env.int("HOTLINE_MAX_UPLOAD_MB", default=20)
+HOTLINE_MAX_ROWS = env.int("HOTLINE_MAX_ROWS", default=20_000)
 # The membership card's font (Debian's fonts-noto-cjk; a .ttc's Simplified Chinese face is used).
 CARD_FONT_PATH = env.str("CARD_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CARD_FONT_BOLD_PATH = env.str("CARD_FONT_BOLD_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("m/stations/", include("stations.staff_urls")),
     path("m/", include("zones.urls")),
     path("dashboard/", include("unionhub.reports.urls")),
+    path("open311/v2/", include("events.open311.urls")),
     path("", include("stations.urls")),
     path("", include("members.urls")),
     path("", include("events.urls")),

@@ -66,8 +66,14 @@ class RosterFileError(ValidationError):
     pass
 
 
-def open_table(stream: IO[bytes], file_name: str, header_row: int | None = None) -> Table:
-    """Open an xlsx or CSV roster. Without ``header_row``, the header row is found (see find_header_row)."""
+def open_table(
+    stream: IO[bytes],
+    file_name: str,
+    header_row: int | None = None,
+    fields: dict[str, tuple[str, ...]] = FIELD_HEADERS,
+) -> Table:
+    """Open an xlsx or CSV file (a roster, or another import's ``fields``). Without ``header_row``, the
+    header row is found (see find_header_row)."""
     kind = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if kind == "xlsx":
         raw_rows, estimate = _xlsx_rows(stream)
@@ -83,7 +89,7 @@ def open_table(stream: IO[bytes], file_name: str, header_row: int | None = None)
         head.append(numbered)
         if len(head) >= (header_row or HEADER_SEARCH_ROWS):
             break
-    found = header_row or find_header_row([cells for _, cells in head])
+    found = header_row or find_header_row([cells for _, cells in head], fields)
     if found is None or found > len(head):
         raise RosterFileError(_("The file has no header row."), code="no_header")
     headers = [str(cell).strip() if cell is not None else "" for cell in head[found - 1][1]]
@@ -101,9 +107,9 @@ def open_table(stream: IO[bytes], file_name: str, header_row: int | None = None)
     return Table(found, headers, rows(), None if estimate is None else max(0, estimate - found))
 
 
-def find_header_row(rows: list[tuple[Any, ...]]) -> int | None:
+def find_header_row(rows: list[tuple[Any, ...]], fields: dict[str, tuple[str, ...]] = FIELD_HEADERS) -> int | None:
     """The first row with two or more known headers; else the fullest row (a title row has one cell)."""
-    known = {header for headers in FIELD_HEADERS.values() for header in headers}
+    known = {header for headers in fields.values() for header in headers}
     fullest, most = None, 0
     for number, cells in enumerate(rows, start=1):
         texts = [normalise_header(cell) for cell in cells if cell not in (None, "")]
@@ -114,8 +120,10 @@ def find_header_row(rows: list[tuple[Any, ...]]) -> int | None:
     return fullest
 
 
-def guess_columns(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, int]:
-    """Map roster fields to column indexes: the federation's last mapping first, then the usual headers."""
+def guess_columns(
+    headers: list[str], remembered: dict[str, str] | None = None, fields: dict[str, tuple[str, ...]] = FIELD_HEADERS
+) -> dict[str, int]:
+    """Map fields to column indexes: the federation's last mapping first, then the usual headers."""
     normalised = [normalise_header(h) for h in headers]
     taken: dict[str, int] = {}
 
@@ -128,13 +136,13 @@ def guess_columns(headers: list[str], remembered: dict[str, str] | None = None) 
                 return
 
     for field, header in (remembered or {}).items():
-        if field in FIELD_HEADERS:
+        if field in fields:
             take(field, (normalise_header(header),), exact=True)
     for exact in (True, False):
-        for field, candidates in FIELD_HEADERS.items():
+        for field, candidates in fields.items():
             if field not in taken:
                 take(field, candidates, exact)
-    return {field: taken[field] for field in FIELD_HEADERS if field in taken}
+    return {field: taken[field] for field in fields if field in taken}
 
 
 def _xlsx_rows(stream: IO[bytes]) -> tuple[Iterator[tuple[int, tuple[Any, ...]]], int | None]:
