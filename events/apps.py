@@ -7,11 +7,29 @@ class EventsConfig(AppConfig):
     verbose_name = _("Activities and grievances")
 
     def ready(self) -> None:
+        from django.db.models import CharField, Q, Value
+        from django.db.models.functions import Cast, Concat
+
         from members.merging import foreign_key_mover, register_reassigner
+        from members.retention import ERASED_NAME, PHONE_BLANK, blank, register_eraser
 
         from .models import Registration
 
         # A merge of duplicate members moves their activity registrations to the record kept.
         register_reassigner(
             "events.registration", foreign_key_mover(Registration, "member"), [(Registration, "member")]
+        )
+        # Anonymising a withdrawn member erases the name and phone their registrations copied (a
+        # placeholder keyed hash per row keeps "one registration per phone" satisfiable).
+        register_eraser(
+            "events.registration",
+            lambda ids: blank(
+                Registration,
+                Q(member_id__in=ids),
+                {
+                    "name": ERASED_NAME,
+                    **PHONE_BLANK,
+                    "phone_hash": Concat(Value("erased-"), Cast("id", CharField())),
+                },
+            ),
         )

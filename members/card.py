@@ -21,7 +21,7 @@ from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import pgettext
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from unionhub.core.public import public_url
 
@@ -32,6 +32,7 @@ SALT = "members.card"
 SIZE = (1012, 638)
 RED = (192, 57, 43)
 QR_BOX = 300
+PHOTO_BOX = (180, 240)  # a 3:4 portrait, left of the details
 NOTO_SC_INDEX = 2  # Simplified Chinese in Noto Sans CJK's collection
 
 Verdict = Literal["valid", "lapsed", "unknown"]
@@ -64,7 +65,7 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 
 def render_card(member: Member, url: str) -> bytes:
-    """The card as PNG bytes: federation, name, member number, union, joining date, and the QR code."""
+    """The card as PNG bytes: federation, photo (if any), name, member number, union, joining date, the QR code."""
     card = Image.new("RGB", SIZE, "white")
     draw = ImageDraw.Draw(card)
     draw.rectangle([0, 0, SIZE[0], 150], fill=RED)
@@ -81,6 +82,12 @@ def render_card(member: Member, url: str) -> bytes:
     code = Image.open(buffer).convert("RGB")
     card.paste(code, (SIZE[0] - 40 - QR_BOX + (QR_BOX - code.width) // 2, 190 + (QR_BOX - code.height) // 2))
 
+    left, width = 48, 560
+    portrait = _photo(member)
+    if portrait is not None:
+        card.paste(portrait, (48, 190))
+        draw.rectangle([47, 189, 48 + PHOTO_BOX[0], 190 + PHOTO_BOX[1]], outline=(200, 200, 200))
+        left, width = 48 + PHOTO_BOX[0] + 28, 560 - PHOTO_BOX[0] - 28
     lines = [
         (pgettext("membership card", "Name"), member.name),
         (pgettext("membership card", "Member number"), member.member_number or ""),
@@ -89,13 +96,25 @@ def render_card(member: Member, url: str) -> bytes:
     ]
     y = 190
     for label, value in lines:
-        draw.text((48, y), label, font=_font(24), fill=(110, 110, 110))
-        draw.text((48, y + 30), _fit(draw, value, 560, 34), font=_font(34, bold=label == lines[0][0]), fill="black")
+        draw.text((left, y), label, font=_font(24), fill=(110, 110, 110))
+        draw.text((left, y + 30), _fit(draw, value, width, 34), font=_font(34, bold=label == lines[0][0]), fill="black")
         y += 92
     draw.text((SIZE[0] - 340, 500), pgettext("membership card", "Scan to verify"), font=_font(24), fill=(110, 110, 110))
     out = io.BytesIO()
     card.save(out, "PNG", optimize=False)
     return out.getvalue()
+
+
+def _photo(member: Member) -> Image.Image | None:
+    """The member's photo cropped to the card's portrait box, or None (no photo, or its file is gone)."""
+    if not member.photo:
+        return None
+    try:
+        with member.photo.open("rb") as handle, Image.open(handle) as stored:
+            stored.draft("RGB", (PHOTO_BOX[0] * 2, PHOTO_BOX[1] * 2))  # decode a JPEG at a fraction of its size
+            return ImageOps.fit(stored.convert("RGB"), PHOTO_BOX)
+    except (OSError, UnidentifiedImageError):
+        return None
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> str:
