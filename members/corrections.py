@@ -74,6 +74,9 @@ def do_ask_correction(member: Member, *, field: str, value: str, reason: str = "
         errors["value"] = [_("At most 150 characters.")]
     if field in (CorrectionField.NAME, CorrectionField.EMPLOYER, CorrectionField.OCCUPATION, CorrectionField.WORK_FORM):
         request.value = " ".join(value.split())
+    waiting = CorrectionRequest.objects.filter(member=member, field=field, status=CorrectionStatus.WAITING)
+    if field in CorrectionField.values and waiting.exists():
+        errors.setdefault("field", []).append(_("A correction of this field is already waiting for a decision."))
     if member.status not in CORRECTABLE:
         errors.setdefault("field", []).append(_("This membership has ended: it can no longer be corrected."))
     if errors:
