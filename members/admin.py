@@ -61,8 +61,8 @@ class MemberAdmin(ScopedAdmin):
             phone=form.cleaned_data.get("phone", ""),
             id_number=form.cleaned_data.get("id_number", ""),
         )
-        if form.cleaned_data.get("photo"):
-            do_set_photo(obj, form.cleaned_data["photo"], actor=request.user)
+        if form.cleaned_data.get("new_photo"):
+            do_set_photo(obj, form.cleaned_data["new_photo"], actor=request.user)
 
 
 @admin.register(JoinApplication)

@@ -28,7 +28,7 @@ class MemberAdminForm(forms.ModelForm):
         validators=[validate_id_number],
         help_text=_("Leave empty to keep the stored number."),
     )
-    photo = forms.FileField(
+    new_photo = forms.FileField(
         label=_("photo"),
         required=False,
         help_text=_("Optional, drawn on the membership card. JPEG, PNG or WebP, at most 10 MB."),
@@ -50,8 +50,8 @@ class MemberAdminForm(forms.ModelForm):
             "in_hardship",
         ]
 
-    def clean_photo(self) -> Any:
-        return clean_photo(self.cleaned_data.get("photo"))
+    def clean_new_photo(self) -> Any:
+        return clean_photo(self.cleaned_data.get("new_photo"))
 
 
 def clean_photo(upload: Any) -> bytes | None:
