@@ -112,4 +112,9 @@ def erase(ids: Iterable[int], *, today: datetime.date) -> None:
         eraser(ids)
     if photos:
         storage = Member._meta.get_field("photo").storage  # type: ignore[attr-defined]
-        transaction.on_commit(lambda: [storage.delete(name) for name in photos])
+        transaction.on_commit(lambda: _delete_files(storage, photos))
+
+
+def _delete_files(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)

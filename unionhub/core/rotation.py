@@ -45,7 +45,7 @@ def encrypted_columns() -> list[Column]:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, models.BinaryField) and field.name.endswith("_encrypted"):
-                found.append(Column(model, field.column))
+                found.append(Column(model, field.column or field.name))
     return sorted(found, key=str)
 
 
@@ -53,7 +53,7 @@ def _stale_sql(column: Column) -> tuple[str, str, str, str]:
     """The WHERE clause of the values under another key (parameters: prefix length, prefix), and the names."""
     table = connection.ops.quote_name(column.model._meta.db_table)
     col = connection.ops.quote_name(column.field)
-    pk = connection.ops.quote_name(column.model._meta.pk.column)
+    pk = connection.ops.quote_name(column.model._meta.pk.column or "id")
     return f"FROM {table} WHERE {col} IS NOT NULL AND substring({col} from 1 for %s) <> %s", table, col, pk
 
 
