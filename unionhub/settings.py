@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
         "StationKindEnum": "stations.choices.StationKind",
         # Two choice sets answer to "occupation": a member's, and the short list a check-in asks.
         "OccupationEnum": "members.choices.Occupation",
+        # What a member's correction is about; "FieldEnum" stays the reveal's (phone, ID number).
+        "CorrectionFieldEnum": "members.choices.CorrectionField",
+        "FieldEnum": "members.api.serializers.REVEAL_FIELDS",
         "CheckInOccupationEnum": "stations.choices.Occupation",
         "RoleEnum": "unionhub.core.choices.Role",
         "FindingKindEnum": "zones.choices.FindingKind",

@@ -277,3 +277,26 @@ def test_withdrawing_goes_through_the_lifecycle_and_is_dated(member, sms):
     assert unconfirmed.status_code == 302 and still == MemberStatus.ACTIVE
     assert member.status == MemberStatus.WITHDRAWN and member.left_on is not None
     assert member.history.order_by("-history_id").first().history_change_reason == "withdrawn by the member"
+
+
+def test_the_api_lists_in_scope_masked_and_decides(member, chair, client_for):
+    request = do_ask_correction(member, field="phone", value=NEW_PHONE)
+    outsider = UnionChairFactory(union=GrassrootsUnionFactory()).user
+    leadership = RoleAssignmentFactory(federation=member.union.federation, role=Role.LEADERSHIP).user
+    url = "/api/v1/member-corrections/"
+
+    listed = client_for(chair).get(url).json()
+    hidden = client_for(outsider).get(url).json()
+    missing = client_for(outsider).post(f"{url}{request.pk}/decide/", {"approve": True}, format="json")
+    read_only = client_for(leadership).post(f"{url}{request.pk}/decide/", {"approve": True}, format="json")
+    no_reason = client_for(chair).post(f"{url}{request.pk}/decide/", {"approve": False}, format="json")
+    done = client_for(chair).post(f"{url}{request.pk}/decide/", {"approve": True}, format="json")
+
+    assert [row["id"] for row in listed["results"]] == [request.pk] and hidden["results"] == []
+    row = listed["results"][0]
+    assert row["masked_name"] == "王**" and row["corrected_value"] == "1**-****-5678" and NEW_PHONE not in str(listed)
+    assert missing.status_code == 404 and read_only.status_code in (403, 404)
+    assert no_reason.status_code == 400 and "refusal_reason" in no_reason.json()
+    assert done.status_code == 200 and done.json()["status"] == "approved"
+    member.refresh_from_db()
+    assert member.reveal_phone() == NEW_PHONE
