@@ -146,3 +146,17 @@ def test_staff_put_a_photo_on_a_card_in_their_scope_through_the_admin(member, me
     member.refresh_from_db()
     assert member.photo and Image.open(member.photo.path).format == "JPEG"
     assert member.history.order_by("-history_id").first().history_user == staff
+
+
+def test_the_cards_qr_code_is_segnos_symbol_pixel_for_pixel():
+    import segno
+    from PIL import ImageChops
+
+    from members.card import QR_BOX, _qr_image
+
+    url = "https://example.org/card/v/0000000042:signature-of-the-member-number/"
+    qr = segno.make(url, error="m", micro=False)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=QR_BOX // qr.symbol_size(scale=1, border=2)[0], border=2)
+
+    assert ImageChops.difference(Image.open(buffer).convert("RGB"), _qr_image(url)).getbbox() is None
