@@ -104,6 +104,8 @@ def member_search_queryset(user: Any, query: dict[str, str]) -> Any:
     found = Member.objects.restrict(user, Action.VIEW)
     if phone := query.get("phone"):
         found = found.filter(phone_hash=Member.phone_lookup(phone))
+    if id_number := query.get("id_number"):
+        found = found.filter(id_number_hash=Member.id_number_lookup(id_number))
     if name := query.get("name"):
         found = found.filter(name_search_q(name))
     return found.order_by("id").values(*MEMBER_LIST_FIELDS)
@@ -115,6 +117,19 @@ def member_search(request: HttpRequest) -> HttpResponse:
         return denied
     query = json.loads(request.body or b"{}")
     return JsonResponse({"results": list(member_search_queryset(request.user, query)[: _page_size(request)])})
+
+
+def member_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """What GET /api/v1/members/{id}/card/ reads (the scoped member, its union and federation), without drawing."""
+    if denied := _forbidden(request):
+        return denied
+    row = (
+        Member.objects.restrict(request.user, Action.VIEW)
+        .filter(pk=pk)
+        .values("id", "name", "member_number", "joined_on", "photo", "union__name", "union__federation__name")
+        .first()
+    )
+    return JsonResponse(row or {}, encoder=DjangoJSONEncoder)
 
 
 def zone_geojson_queryset(user: Any) -> Any:

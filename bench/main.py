@@ -116,6 +116,7 @@ class Operation:
     floor_name: str = "floor"
     ordered: bool = True  # rows in the floor's order; False: the same rows in any order (pages that sort in Python)
     p95_limit_ms: float | None = None  # an absolute p95 target on top of the ratio to the floor
+    compare_rows: bool = True  # False: the endpoint answers no rows to compare (a PNG)
 
 
 @dataclass
@@ -174,6 +175,12 @@ def operations(sample: dict[str, Any]) -> list[Operation]:
                   data={"name": sample["name"]}, explain_index="members_member_name_bigrams"),
         Operation("member search, phone", "city_staff", search, floor_search, data={"phone": sample["phone"]},
                   explain_index="members_member_phone_hash"),
+        Operation("member search, ID number", "city_staff", search, floor_search,
+                  data={"id_number": sample["id_number"]}, explain_index="members_member_idno_hash"),
+        Operation("member card PNG", "city_staff", f"/api/v1/members/{sample['card_member']}/card/",
+                  f"/bench-floor/members/{sample['card_member']}/card/", limit_ms=100, compare_rows=False),
+        Operation("member card PNG with a photo", "city_staff", f"/api/v1/members/{sample['photo_member']}/card/",
+                  f"/bench-floor/members/{sample['photo_member']}/card/", limit_ms=100, compare_rows=False),
         Operation("zone GeoJSON API", "city_staff", "/api/v1/zones/geojson/", "/bench-floor/zones/geojson/"),
         Operation("admin member changelist", "city_staff", "/admin/members/member/", "/bench-floor/admin/members/",
                   limit_ms=300),
@@ -291,7 +298,7 @@ def measure(
         if r.status_code != 200:
             raise SystemExit(f"bench: {op.name} ({label}) answered {r.status_code}: {r.content[:300]!r}")
     data_statements = [s for s in statements if not OVERHEAD_TABLES.search(s) and not CONTROL.match(s)]
-    api_ids, floor_ids = _ids(response), _ids(floor_response)
+    api_ids, floor_ids = (_ids(response), _ids(floor_response)) if op.compare_rows else ([], [])
     if (api_ids if op.ordered else sorted(api_ids)) != (floor_ids if op.ordered else sorted(floor_ids)):
         notes.append(f"rows differ from the {op.floor_name}'s ({len(api_ids)} vs {len(floor_ids)})")
     requests = ((op.path, op.data, op.headers), (op.floor_path, floor_data, None))
@@ -434,7 +441,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         sys.exit(f"bench: users {', '.join(missing)} are missing; run bench/run --reseed")
     # A phone that exists, found the way an operator would have it: from a member's record.
     middle = Member.objects.order_by("id").values_list("id", flat=True).last() // 2
-    member = Member.objects.filter(id__gte=middle).order_by("id").only("phone_encrypted").first()
+    member = Member.objects.filter(id__gte=middle).order_by("id").only("phone_encrypted", "id_number_encrypted").first()
     assert member is not None
     return {
         "users": users,
@@ -442,10 +449,34 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
             "name": args.name,
             "common_name": args.common_name,
             "phone": crypto.decrypt(member.phone_encrypted),
+            "id_number": crypto.decrypt(member.id_number_encrypted),
+            "card_member": member.pk,
+            "photo_member": photo_member(member.pk),
             **zone_work_sample(users["zone_worker"]),
             **dashboard_sample(users["leadership"]),
         },
     }
+
+
+def photo_member(after: int) -> int:
+    """A member with a photo on the card (the first one after ``after`` is given a phone-camera-sized one, once)."""
+    import io
+
+    from PIL import Image
+
+    from members.actions import do_set_photo
+    from members.models import Member
+    from unionhub.core.images import process_image
+
+    member = Member.objects.filter(id__gt=after).exclude(photo="").order_by("id").first()
+    if member is None:
+        member = Member.objects.filter(id__gt=after).order_by("id").first()
+        assert member is not None
+        upload = io.BytesIO()
+        Image.radial_gradient("L").resize((3000, 4000)).convert("RGB").save(upload, "JPEG", quality=90)
+        upload.seek(0)
+        do_set_photo(member, process_image(upload).image, actor=None)
+    return member.pk
 
 
 def zone_work_sample(worker: Any) -> dict[str, Any]:

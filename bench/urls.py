@@ -8,6 +8,7 @@ urlpatterns = [
     path("bench-floor/unions/", floors.unions),
     path("bench-floor/members/", floors.members),
     path("bench-floor/members/search/", floors.member_search),
+    path("bench-floor/members/<int:pk>/card/", floors.member_card),
     path("bench-floor/zones/geojson/", floors.zones_geojson),
     path("bench-floor/zones/", floors.zones),
     path("bench-floor/stations/", floors.stations),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -189,4 +190,32 @@ def do_withdraw_own_membership(member: Member) -> Member:
         check_status_change(member)
         member._change_reason = "withdrawn by the member"  # type: ignore[attr-defined]
         member.save(update_fields=["status", "left_on"])
+    return member
+
+
+def do_set_photo(member: Member, photo: bytes | None, *, actor: User | None) -> Member:
+    """Put a photo (already re-encoded by unionhub.core.images.process_image) on the member's card, or remove it.
+
+    What is kept is the card's portrait: a 3:4 crop, 360 × 480 (members.card.card_portrait).
+
+    ``actor`` is the staff user, or None when the member does it from their own card page.
+    The file is private (never served); the one it replaces is deleted after commit.
+    """
+    from django.core.files.base import ContentFile
+
+    from .card import card_portrait
+
+    old = member.photo.name if member.photo else ""
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if photo:
+            member.photo.save(f"{uuid.uuid4().hex}.jpg", ContentFile(card_portrait(photo)), save=False)
+        else:
+            member.photo = ""  # type: ignore[assignment]
+        member._history_user = actor  # type: ignore[attr-defined]
+        member._change_reason = "photo" if actor else "photo, by the member"  # type: ignore[attr-defined]
+        member.save(update_fields=["photo"])
+        if old and old != member.photo.name:
+            storage = member.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
     return member

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
 
-from .actions import do_decide_application, do_save_member
-from .choices import ApplicationStatus, TransferStatus
+from .actions import do_decide_application, do_save_member, do_set_photo
+from .choices import ApplicationStatus, CorrectionStatus, TransferStatus
+from .corrections import do_decide_correction
 from .forms import MemberAdminForm
-from .models import JoinApplication, Member, MemberTransfer
+from .models import CorrectionRequest, JoinApplication, Member, MemberTransfer
 from .search import name_search_q
 from .transfers import do_approve_transfer, do_refuse_transfer
 
@@ -60,6 +61,8 @@ class MemberAdmin(ScopedAdmin):
             phone=form.cleaned_data.get("phone", ""),
             id_number=form.cleaned_data.get("id_number", ""),
         )
+        if form.cleaned_data.get("new_photo"):
+            do_set_photo(obj, form.cleaned_data["new_photo"], actor=request.user)
 
 
 @admin.register(JoinApplication)
@@ -262,6 +265,110 @@ class MemberTransferAdmin(ScopedAdmin):
             queryset,
             lambda t: do_refuse_transfer(t, actor=request.user, reason=reason),
             _("{count} transfers refused."),
+        )
+        return None
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(ScopedAdmin):
+    """Corrections members asked for from their card page: approve (the record changes, with history) or refuse."""
+
+    list_display = ["created_at", "masked_name", "field", "shown_value", "union", "zone", "status"]
+    list_filter = ["status", "field"]
+    list_select_related = ["member", "union", "zone"]
+    fields = [
+        "masked_name",
+        "current_value",
+        "field",
+        "shown_value",
+        "reason",
+        "created_at",
+        "status",
+        "refusal_reason",
+        "decided_by",
+        "decided_at",
+    ]
+    readonly_fields = fields
+    actions = ["approve_corrections", "refuse_corrections"]
+    ordering = ["-id"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("union__location", "zone__boundary", "member__name_bigrams")
+
+    def has_add_permission(self, request, *args):  # type: ignore[no-untyped-def]
+        return False  # members ask from their card page
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Deciding (the bulk actions) is the only change, while the request waits.
+        return self._allowed(request, Action.APPROVE, obj) and (obj is None or obj.status == CorrectionStatus.WAITING)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        return  # every field is read-only: decisions go through the actions
+
+    @admin.display(description=_("full name"))
+    def masked_name(self, obj: CorrectionRequest) -> str:
+        return obj.member.masked_name
+
+    @admin.display(description=_("corrected value"))
+    def shown_value(self, obj: CorrectionRequest) -> str:
+        return obj.shown_value
+
+    @admin.display(description=_("value now"))
+    def current_value(self, obj: CorrectionRequest) -> str:
+        member = obj.member
+        if obj.field == "phone":
+            return member.masked_phone
+        if obj.field == "id_number":
+            return member.id_number_masked
+        if obj.field in ("occupation", "work_form"):
+            return str(getattr(member, f"get_{obj.field}_display")())
+        return str(getattr(member, obj.field))
+
+    def _decide(self, request, queryset, decide, done_message):  # type: ignore[no-untyped-def]
+        done = 0
+        for correction in queryset.restrict(request.user, Action.APPROVE).filter(status=CorrectionStatus.WAITING):
+            try:
+                decide(correction)
+            except (ValidationError, PermissionDenied) as exc:
+                for message in getattr(exc, "messages", None) or [str(exc)]:
+                    self.message_user(request, f"{correction}: {message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, done_message.format(count=done))
+
+    @admin.action(description=_("Approve the selected corrections (the records change)"))
+    def approve_corrections(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._decide(
+            request,
+            queryset,
+            lambda c: do_decide_correction(c, approve=True, actor=request.user),
+            _("{count} corrections made."),
+        )
+
+    @admin.action(description=_("Refuse the selected corrections…"))
+    def refuse_corrections(self, request, queryset):  # type: ignore[no-untyped-def]
+        reason = request.POST.get("refusal_reason", "").strip()
+        if "confirm" not in request.POST or not reason:
+            return render(
+                request,
+                "admin/members/correctionrequest/refuse.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Refuse corrections"),
+                    "opts": self.model._meta,
+                    "corrections": queryset,
+                    "missing_reason": "confirm" in request.POST,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._decide(
+            request,
+            queryset,
+            lambda c: do_decide_correction(c, approve=False, actor=request.user, reason=reason),
+            _("{count} corrections refused."),
         )
         return None
 

@@ -8,4 +8,9 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the merge's reassigners of members' own references (join applications, transfers).
+        from unionhub.core.rotation import register_encrypted_file
+
         from . import merging  # noqa: F401
+        from .models import RosterImport
+
+        register_encrypted_file(RosterImport, "checked_rows")

@@ -110,3 +110,20 @@ class SuggestionStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("hardship suggestion", "Open")
     ACCEPTED = "accepted", _("Accepted: a case was opened")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+class CorrectionField(models.TextChoices):
+    """What a member may ask to have corrected on their own record."""
+
+    NAME = "name", _("Full name")
+    PHONE = "phone", _("Mobile phone")
+    ID_NUMBER = "id_number", _("ID number")
+    EMPLOYER = "employer", _("Employer or platform")
+    OCCUPATION = "occupation", _("Occupation")
+    WORK_FORM = "work_form", _("Work form")
+
+
+class CorrectionStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for a decision")
+    APPROVED = "approved", _("Corrected")
+    REFUSED = "refused", _("Refused")

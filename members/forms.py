@@ -4,10 +4,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core.images import process_image
 from unionhub.core.validators import normalise_credit_code, validate_id_number, validate_phone
 from zones.models import GrassrootsUnion
 
-from .choices import JoinChannel, Occupation, WorkForm
+from .choices import CorrectionField, JoinChannel, Occupation, WorkForm
 from .joining import JoinTarget
 from .models import Member
 
@@ -27,6 +28,11 @@ class MemberAdminForm(forms.ModelForm):
         validators=[validate_id_number],
         help_text=_("Leave empty to keep the stored number."),
     )
+    new_photo = forms.FileField(
+        label=_("photo"),
+        required=False,
+        help_text=_("Optional, drawn on the membership card. JPEG, PNG or WebP, at most 10 MB."),
+    )
 
     class Meta:
         model = Member
@@ -43,6 +49,41 @@ class MemberAdminForm(forms.ModelForm):
             "is_craftsman",
             "in_hardship",
         ]
+
+    def clean_new_photo(self) -> Any:
+        return clean_photo(self.cleaned_data.get("new_photo"))
+
+
+def clean_photo(upload: Any) -> bytes | None:
+    """An uploaded photo checked and re-encoded (EXIF and everything hidden dropped), or None."""
+    if not upload:
+        return None
+    return process_image(upload).image
+
+
+class PhotoForm(forms.Form):
+    """A member puts a photo on their own card."""
+
+    photo = forms.FileField(label=_("photo"), help_text=_("JPEG, PNG or WebP, at most 10 MB."))
+
+    def clean_photo(self) -> Any:
+        return clean_photo(self.cleaned_data.get("photo"))
+
+
+class CorrectionForm(forms.Form):
+    """A member asks for one field of their record to be corrected; the value is checked by do_ask_correction."""
+
+    field = forms.ChoiceField(label=_("What is wrong"), choices=CorrectionField.choices)
+    value = forms.CharField(label=_("The right value"), max_length=150, required=False)
+    occupation = forms.ChoiceField(label=_("occupation"), choices=[("", "—"), *Occupation.choices], required=False)
+    work_form = forms.ChoiceField(label=_("work form"), choices=[("", "—"), *WorkForm.choices], required=False)
+    reason = forms.CharField(label=_("Why (optional)"), max_length=500, required=False, widget=forms.Textarea)
+
+    def corrected_value(self) -> str:
+        data = self.cleaned_data
+        if data["field"] in (CorrectionField.OCCUPATION, CorrectionField.WORK_FORM):
+            return data.get(data["field"]) or ""
+        return data.get("value") or ""
 
 
 class JoinForm(forms.Form):

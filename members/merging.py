@@ -30,8 +30,16 @@ from unionhub.core.exceptions import OutOfScope
 from unionhub.core.jobs import start_job
 from unionhub.core.models import Job, User
 
-from .choices import MemberStatus, TransferStatus
-from .models import LIVE_STATUSES, HardshipCase, HardshipSuggestion, JoinApplication, Member, MemberTransfer
+from .choices import CorrectionStatus, MemberStatus, TransferStatus
+from .models import (
+    LIVE_STATUSES,
+    CorrectionRequest,
+    HardshipCase,
+    HardshipSuggestion,
+    JoinApplication,
+    Member,
+    MemberTransfer,
+)
 
 # A reassigner moves one app's rows from ``merged`` to ``survivor`` and says how many it moved.
 Reassigner = Callable[[Member, Member], int]
@@ -80,7 +88,21 @@ def _move_application(merged: Member, survivor: Member) -> int:
     return JoinApplication.objects.filter(member=merged).update(member=survivor)
 
 
+def _move_corrections(merged: Member, survivor: Member) -> int:
+    # One waiting correction per field: the merged record's waiting one gives way to the survivor's.
+    waiting = CorrectionRequest.objects.filter(member=survivor, status=CorrectionStatus.WAITING)
+    CorrectionRequest.objects.filter(
+        member=merged, status=CorrectionStatus.WAITING, field__in=waiting.values("field")
+    ).update(
+        status=CorrectionStatus.REFUSED,
+        refusal_reason="merged: the kept record has one waiting",
+        decided_at=timezone.now(),
+    )
+    return foreign_key_mover(CorrectionRequest, "member")(merged, survivor)
+
+
 register_reassigner("members.join_application", _move_application, [(JoinApplication, "member")])
+register_reassigner("members.correction", _move_corrections, [(CorrectionRequest, "member")])
 register_reassigner("members.transfer", foreign_key_mover(MemberTransfer, "member"), [(MemberTransfer, "member")])
 register_reassigner("members.hardship_case", foreign_key_mover(HardshipCase, "member"), [(HardshipCase, "member")])
 register_reassigner(

@@ -20,6 +20,8 @@ from zones.models import GrassrootsUnion, Zone
 
 from .choices import (
     ApplicationStatus,
+    CorrectionField,
+    CorrectionStatus,
     ImportStatus,
     JoinChannel,
     MemberStatus,
@@ -62,6 +64,15 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
     is_craftsman = models.BooleanField(_("craftsman"), default=False)
     in_hardship = models.BooleanField(_("in hardship"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Optional, drawn on the card; a private file (never served), re-encoded by unionhub.core.images.
+    photo = models.FileField(_("photo"), upload_to="member-photos/%Y/%m/", blank=True, editable=False)
+    anonymised_on = models.DateField(
+        _("anonymised on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the retention job erased the personal data of a withdrawn member."),
+    )
     merged_into = models.ForeignKey(
         "self",
         models.PROTECT,
@@ -83,7 +94,7 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
         extra={role: frozenset({Action.VIEW, Action.CHANGE, Action.ADD}) for role in [*ZONE_ROLES, Role.UNION_CHAIR]},
     )
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=[*PERSONAL_FIELDS, "name_bigrams", "federation_path"])
+    history = HistoricalRecords(excluded_fields=[*PERSONAL_FIELDS, "name_bigrams", "federation_path", "photo"])
 
     class Meta:
         verbose_name = _("member")
@@ -98,6 +109,12 @@ class Member(CopiesScope, ProtectedPhone, ProtectedIdNumber):
             GinIndex(fields=["name_bigrams"], name="members_member_name_bigrams"),
             models.Index(
                 fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="members_member_merged_into"
+            ),
+            # The retention job's candidates: withdrawn, not yet anonymised (a small part of the table).
+            models.Index(
+                fields=["left_on"],
+                condition=models.Q(status="withdrawn", anonymised_on__isnull=True),
+                name="members_member_to_anonymise",
             ),
         ]
         constraints = [
@@ -201,6 +218,90 @@ class JoinApplication(CopiesScope, ProtectedPhone, ProtectedIdNumber):
             raise ValidationError({"name": _("Enter your full name.")})
         if self.status == ApplicationStatus.REFUSED and not self.reason.strip():
             raise ValidationError({"reason": _("Say why the application is refused.")})
+
+
+class CorrectionRequest(CopiesScope, ProtectedPhone, ProtectedIdNumber):
+    """A member's request, from their own card page, to correct one field of their record.
+
+    The union's chair, the zone's workers or federation staff approve it (the change goes
+    through members.actions.do_save_member, with history) or refuse it with a reason; the
+    member sees the outcome on the card page. A new phone or ID number is stored like a
+    member's (encrypted, keyed hash, masked) and erased from the request once it is decided;
+    other values are in ``value``. Scoped like the member.
+    """
+
+    scope_parent = "member"
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="corrections", verbose_name=_("member"))
+    union = models.ForeignKey(
+        GrassrootsUnion, models.PROTECT, related_name="+", editable=False, verbose_name=_("union")
+    )
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("zone"))
+    federation_path = models.CharField(_("federation path"), max_length=255, editable=False)
+    field = models.CharField(_("what to correct"), max_length=16, choices=CorrectionField.choices)
+    value = models.CharField(
+        _("corrected value"),
+        max_length=150,
+        blank=True,
+        help_text=_("Empty for a phone or ID number (stored encrypted)."),
+    )
+    reason = models.TextField(_("why"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.WAITING
+    )
+    refusal_reason = models.TextField(_("why refused"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+
+    # The member's keepers (union chair, zone workers) decide; federation staff too.
+    scope_spec = ScopeSpec(
+        federation="federation_path",
+        zone="zone_id",
+        union="union_id",
+        extra={role: frozenset({Action.VIEW, Action.APPROVE}) for role in [*ZONE_ROLES, Role.UNION_CHAIR]},
+    )
+    objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=[*PERSONAL_FIELDS, "federation_path"])
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        indexes = [
+            path_index("members_correction_fedpath", "id"),
+            models.Index(fields=["union", "status"], name="members_correction_union"),
+            models.Index(fields=["member", "status"], name="members_correction_member"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "field"],
+                condition=models.Q(status="waiting"),
+                name="members_one_waiting_correction_per_field",
+                violation_error_message=_("A correction of this field is already waiting for a decision."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.masked_name}: {self.get_field_display()}"
+
+    @property
+    def shown_value(self) -> str:
+        """The corrected value as staff and the member see it: a phone or ID number masked."""
+        if self.field == CorrectionField.PHONE:
+            return self.masked_phone
+        if self.field == CorrectionField.ID_NUMBER:
+            return self.id_number_masked
+        if self.field == CorrectionField.OCCUPATION:
+            return str(Occupation(self.value).label) if self.value in Occupation.values else self.value
+        if self.field == CorrectionField.WORK_FORM:
+            return str(WorkForm(self.value).label) if self.value in WorkForm.values else self.value
+        return self.value
+
+    def clean(self) -> None:
+        if self.status == CorrectionStatus.REFUSED and not self.refusal_reason.strip():
+            raise ValidationError({"refusal_reason": _("Say why the correction is refused.")})
 
 
 # --- Transfers between unions (members.transfers) ---------------------------------------------------

@@ -125,3 +125,11 @@ def find_duplicates(job_id: int) -> None:
     from .merging import scan_duplicates
 
     run_job(job_id, scan_duplicates)
+
+
+@shared_task(name="members.anonymise_withdrawn", ignore_result=True)
+def anonymise_withdrawn() -> int:
+    """Nightly: erase the personal data of members withdrawn more than MEMBER_RETENTION_DAYS ago (members.retention)."""
+    from .retention import anonymise_withdrawn as run
+
+    return run()

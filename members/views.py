@@ -8,7 +8,10 @@ or unknown and shows nothing but a masked name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +29,14 @@ from unionhub.core.throttles import limit_public_posts
 from unionhub.core.validators import validate_phone
 from zones.models import GrassrootsUnion, Zone
 
-from .actions import do_submit_application, do_withdraw_own_membership
+from .actions import do_set_photo, do_submit_application, do_withdraw_own_membership
 from .card import render_card, verification_url, verify
 from .choices import JoinChannel
-from .forms import JoinForm
+from .corrections import do_ask_correction
+from .forms import CorrectionForm, JoinForm, PhotoForm
 from .joining import TARGETS, join_url, resolve
 from .member_session import own_memberships, sign_in_member, sign_out_member, signed_in_phone
-from .models import JoinApplication
+from .models import CorrectionRequest, JoinApplication, Member
 from .phone_codes import CodeNotSent, check_code, phone_key, send_code
 
 PENDING_KEY = "member_code_for"  # the phone key a code was sent to, between the two steps
@@ -77,28 +81,77 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _is_member(phone: str) -> bool:
-    from .models import Member
-
     return own_memberships(Member.phone_lookup(phone)).exists()
 
 
 @never_cache
 def card(request: HttpRequest) -> HttpResponse:
-    """The member's card page: their memberships, each with its card and verification code."""
+    """The member's card page: their memberships, each with its card, their details and their corrections."""
     phone = signed_in_phone(request)
     if phone is None:
         return redirect("members:sign-in")
-    memberships = list(own_memberships(phone))
-    return render(request, "members/card.html", {"memberships": memberships})
+    return _card_page(request, phone)
+
+
+def _card_page(
+    request: HttpRequest, phone: str, *, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    recent = CorrectionRequest.objects.order_by("-created_at", "-id")
+    memberships = list(own_memberships(phone).prefetch_related(Prefetch("corrections", queryset=recent)))
+    for member in memberships:
+        member.correction_form = (forms or {}).get(member.member_number) or CorrectionForm(prefix=member.member_number)
+        member.photo_form = (forms or {}).get(f"photo-{member.member_number}") or PhotoForm(
+            prefix=f"photo-{member.member_number}"
+        )
+    return render(request, "members/card.html", {"memberships": memberships}, status=status)
+
+
+def _own(request: HttpRequest, number: str) -> tuple[str, Member]:
+    phone = signed_in_phone(request)
+    member = own_memberships(phone).filter(member_number=number).first() if phone else None
+    if phone is None or member is None:
+        raise Http404
+    return phone, member
+
+
+@require_POST
+@limit_public_posts
+def ask_correction(request: HttpRequest, number: str) -> HttpResponse:
+    """The signed-in member asks for one field of their record to be corrected (staff decide)."""
+    phone, member = _own(request, number)
+    form = CorrectionForm(request.POST, prefix=number)
+    if form.is_valid():
+        try:
+            do_ask_correction(
+                member,
+                field=form.cleaned_data["field"],
+                value=form.corrected_value(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            return redirect(f"{reverse('members:card')}#member-{number}")
+    return _card_page(request, phone, forms={number: form}, status=400)
+
+
+@require_POST
+@limit_public_posts
+def upload_photo(request: HttpRequest, number: str) -> HttpResponse:
+    """The signed-in member puts a photo on their card (checked and re-encoded, EXIF stripped)."""
+    phone, member = _own(request, number)
+    form = PhotoForm(request.POST, request.FILES, prefix=f"photo-{number}")
+    if form.is_valid():
+        do_set_photo(member, form.cleaned_data["photo"], actor=None)
+        return redirect(f"{reverse('members:card')}#member-{number}")
+    return _card_page(request, phone, forms={f"photo-{number}": form}, status=400)
 
 
 @never_cache
 def card_png(request: HttpRequest, number: str) -> HttpResponse:
     """One of the signed-in member's cards as a PNG (another member's number answers 404)."""
-    phone = signed_in_phone(request)
-    member = own_memberships(phone).filter(member_number=number).first() if phone else None
-    if member is None:
-        raise Http404
+    _phone, member = _own(request, number)
     response = HttpResponse(render_card(member, verification_url(request, member)), content_type="image/png")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -107,10 +160,7 @@ def card_png(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     """The signed-in member leaves the union (the page asks them to confirm first)."""
-    phone = signed_in_phone(request)
-    member = own_memberships(phone).filter(member_number=number).first() if phone else None
-    if member is None:
-        raise Http404
+    _phone, member = _own(request, number)
     if request.POST.get("confirm") == "yes":
         do_withdraw_own_membership(member)
     return redirect("members:card")

@@ -251,13 +251,15 @@ def test_it_refuses_a_database_with_members_and_replaces_deterministically():
     assert fingerprint() == first
 
 
-def test_the_benchmark_floors_return_the_endpoints_rows(settings):
+def test_the_benchmark_floors_return_the_endpoints_rows(settings, tmp_path):
     from bench.dashboard import dashboard_sample
-    from bench.main import measure, measure_nightly_job, operations, zone_work_sample
+    from bench.main import measure, measure_nightly_job, operations, photo_member, zone_work_sample
 
     seed()
     settings.ROOT_URLCONF = "bench.urls"
-    phone = crypto.decrypt(Member.objects.order_by("id").first().phone_encrypted)
+    settings.MEDIA_ROOT = tmp_path
+    first = Member.objects.order_by("id").first()
+    phone = crypto.decrypt(first.phone_encrypted)
     name = Member.objects.filter(name__regex=r"^..$").values_list("name", flat=True).first()
     worker = User.objects.get(username=BENCH_USERS["zone_worker"])
     leadership = User.objects.get(username=BENCH_USERS["leadership"])
@@ -265,6 +267,9 @@ def test_the_benchmark_floors_return_the_endpoints_rows(settings):
         "name": name,
         "common_name": "王伟",
         "phone": phone,
+        "id_number": crypto.decrypt(first.id_number_encrypted),
+        "card_member": first.pk,
+        "photo_member": photo_member(first.pk),
         **zone_work_sample(worker),
         **dashboard_sample(leadership),
     }

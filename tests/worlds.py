@@ -17,7 +17,7 @@ from django.utils import timezone
 from events.models import Activity, ActivityPhoto, Grievance, HotlineImport, Open311Key, Registration, ThemeSeries
 from events.open311.models import hash_key
 from members.hardship_models import HardshipBudget, HardshipCase, HardshipSuggestion
-from members.models import ImportMapping, JoinApplication, Member, MemberTransfer, RosterImport
+from members.models import CorrectionRequest, ImportMapping, JoinApplication, Member, MemberTransfer, RosterImport
 from members.roster.exports import EXPORT_KIND
 from stations.models import (
     Booking,
@@ -141,6 +141,10 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     ),
     Member: lambda w: f.MemberFactory(union=w.union),
     JoinApplication: lambda w: f.JoinApplicationFactory(union=w.union),
+    # A member of its own each time: one waiting correction per member and field.
+    CorrectionRequest: lambda w: CorrectionRequest.objects.create(
+        member=f.MemberFactory(union=w.union), field="employer", value="美团外卖", reason="换了平台"
+    ),
     MemberTransfer: _transfer,
     Job: lambda w: Job.objects.create(kind=EXPORT_KIND, created_by=w.owner, federation_path=w.federation.path),
     ImportMapping: lambda w: ImportMapping.objects.create(federation=w.federation, columns={"name": "姓名"}),

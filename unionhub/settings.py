@@ -34,6 +34,8 @@ SECRET_KEY = secret("SECRET_KEY", "dev-only-secret-key-change-me-0123456789abcde
 # Personal data: AES-GCM key and HMAC key, 32 bytes each, base64 (see unionhub/core/crypto.py).
 FIELD_ENCRYPTION_KEY = secret("FIELD_ENCRYPTION_KEY", "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmch")
 FIELD_HASH_KEY = secret("FIELD_HASH_KEY", "ZGV2LW9ubHktaGFzaC1rZXktMzItYnl0ZXMtbG9uZyEh")
+# Former encryption keys that still decrypt until `manage.py rotate_field_key` has re-encrypted everything.
+FIELD_ENCRYPTION_OLD_KEYS = [k for k in os.environ.get("FIELD_ENCRYPTION_OLD_KEYS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -255,6 +257,9 @@ SPECTACULAR_SETTINGS = {
         "StationKindEnum": "stations.choices.StationKind",
         # Two choice sets answer to "occupation": a member's, and the short list a check-in asks.
         "OccupationEnum": "members.choices.Occupation",
+        # What a member's correction is about; "FieldEnum" stays the reveal's (phone, ID number).
+        "CorrectionFieldEnum": "members.choices.CorrectionField",
+        "FieldEnum": "members.api.serializers.REVEAL_FIELDS",
         "CheckInOccupationEnum": "stations.choices.Occupation",
         "RoleEnum": "unionhub.core.choices.Role",
         "FindingKindEnum": "zones.choices.FindingKind",
@@ -378,6 +383,8 @@ UNIONHUB_BEAT_SCHEDULE = {
     "purge security log": {"task": "core.purge_security_log", "schedule": crontab(hour=3, minute=43)},
     "expire roster files": {"task": "members.expire_roster_files", "schedule": crontab(minute=25)},
     "expire hotline files": {"task": "events.expire_hotline_files", "schedule": crontab(minute=27)},
+    # Withdrawn members older than MEMBER_RETENTION_DAYS lose their personal data (batched, idempotent).
+    "anonymise withdrawn members": {"task": "members.anonymise_withdrawn", "schedule": crontab(hour=4, minute=25)},
     # The dashboard's summary table: the current and previous month every five minutes, every
     # month of its history nightly (unionhub/reports/summaries.py says why).
     "dashboard figures": {"task": "reports.refresh_dashboard_figures", "schedule": 300.0},
@@ -446,6 +453,9 @@ ROSTER_MAX_UPLOAD_MB = env.int("ROSTER_MAX_UPLOAD_MB", default=50)
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=200_000)
 ROSTER_UPLOAD_TTL_HOURS = env.int("ROSTER_UPLOAD_TTL_HOURS", default=24)
 MEMBER_EXPORT_TTL_HOURS = env.int("MEMBER_EXPORT_TTL_HOURS", default=72)
+# Withdrawn members' personal data (and every copy, change history included) is erased this many days
+# after they left, by the nightly members.anonymise_withdrawn; the counts survive.
+MEMBER_RETENTION_DAYS = env.int("MEMBER_RETENTION_DAYS", default=730)
 
 # Notifications: e-mail through Django; SMS through a backend (console in development).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from unionhub.core.api.serializers import JobSerializer, ValidatedModelSerializer
 
 from ..choices import TransferSide
-from ..models import JoinApplication, Member, MemberTransfer
+from ..models import CorrectionRequest, JoinApplication, Member, MemberTransfer
 
 
 class MemberSerializer(ValidatedModelSerializer):
@@ -49,10 +49,13 @@ class MemberSerializer(ValidatedModelSerializer):
         return attrs
 
 
+REVEAL_FIELDS = [("phone", _("mobile phone")), ("id_number", _("ID number"))]
+
+
 class RevealSerializer(serializers.Serializer):
     """Ask to see one protected field in full; the reason goes into the access log."""
 
-    field = serializers.ChoiceField(choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))])
+    field = serializers.ChoiceField(choices=REVEAL_FIELDS)
     reason = serializers.CharField(max_length=500, label=_("reason"))
 
 
@@ -109,6 +112,34 @@ class JoinApplicationSerializer(serializers.ModelSerializer):
 class DecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField(label=_("approve"))
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000, label=_("reason"))
+
+
+class CorrectionRequestSerializer(serializers.ModelSerializer):
+    """A member's correction request as the deciding staff see it: the member's name and any number masked."""
+
+    masked_name = serializers.CharField(source="member.masked_name", read_only=True, label=_("full name"))
+    member_number = serializers.CharField(source="member.member_number", read_only=True, label=_("member number"))
+    corrected_value = serializers.CharField(source="shown_value", read_only=True, label=_("corrected value"))
+
+    class Meta:
+        model = CorrectionRequest
+        fields = [
+            "id",
+            "member",
+            "member_number",
+            "masked_name",
+            "union",
+            "zone",
+            "field",
+            "corrected_value",
+            "reason",
+            "status",
+            "refusal_reason",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 # --- transfers (members.transfers) ---------------------------------------------------------------

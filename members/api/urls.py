@@ -5,6 +5,7 @@ from . import hardship, roster, views
 router = SimpleRouter()
 router.register("members", views.MemberViewSet)
 router.register("join-applications", views.JoinApplicationViewSet)
+router.register("member-corrections", views.CorrectionRequestViewSet)
 router.register("member-transfers", views.MemberTransferViewSet)
 router.register("member-imports", roster.RosterImportViewSet, basename="member-import")
 router.register("member-exports", roster.MemberExportViewSet, basename="member-export")

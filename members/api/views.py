@@ -19,9 +19,10 @@ from zones.models import GrassrootsUnion
 
 from ..actions import do_decide_application, do_save_member
 from ..card import render_card, verification_url
+from ..corrections import do_decide_correction
 from ..filtersets import MemberFilterSet
 from ..merging import do_merge_members, do_start_duplicate_scan, groups_of, latest_scan
-from ..models import JoinApplication, Member, MemberTransfer
+from ..models import CorrectionRequest, JoinApplication, Member, MemberTransfer
 from ..search import name_search_q
 from ..transfers import (
     do_approve_transfer,
@@ -33,6 +34,7 @@ from ..transfers import (
     find_member_for_transfer,
 )
 from .serializers import (
+    CorrectionRequestSerializer,
     DecisionSerializer,
     DuplicateGroupSerializer,
     DuplicatesSerializer,
@@ -185,6 +187,24 @@ class JoinApplicationViewSet(ScopedReadOnlyViewSet):
         decision.is_valid(raise_exception=True)
         application = do_decide_application(self.get_object(), actor=request.user, **decision.validated_data)
         return Response(self.get_serializer(application).data)
+
+
+class CorrectionRequestViewSet(ScopedReadOnlyViewSet):
+    """Corrections members asked for from their card page; ``decide`` applies one (with history) or refuses it."""
+
+    queryset = CorrectionRequest.objects.select_related("member").only(
+        *[f.attname for f in CorrectionRequest._meta.concrete_fields], "member__name", "member__member_number"
+    )
+    serializer_class = CorrectionRequestSerializer
+    filterset_fields = ["status", "field", "union", "zone", "member"]
+
+    @extend_schema(request=DecisionSerializer, responses=CorrectionRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        decision = DecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        correction = do_decide_correction(self.get_object(), actor=request.user, **decision.validated_data)
+        return Response(self.get_serializer(correction).data)
 
 
 # --- transfers -----------------------------------------------------------------------------------
