@@ -133,7 +133,8 @@ class GrievanceAdmin(ScopedAdmin):
     ]
     list_filter = ["status", "category", "tier", "channel", "escalation_level"]
     list_select_related = ["zone"]
-    search_fields = ["tracking_code", "=hotline_ticket"]  # and the description by its words and synonyms: get_search_results
+    # And the description by its words and synonyms: get_search_results.
+    search_fields = ["tracking_code", "=hotline_ticket"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["federation", "zone", "employer", "union"]
     inlines = [GrievanceEventInline]

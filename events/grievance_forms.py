@@ -25,7 +25,7 @@ from unionhub.core.validators import normalise_credit_code, validate_phone
 from zones.models import Enterprise, GrassrootsUnion
 
 from .choices import GrievanceCategory
-from .models import _HTML_TAG, DESCRIPTION_MAX, TRACKING_LENGTH, check_description, normalise_tracking_code
+from .models import DESCRIPTION_MAX, HTML_TAG, TRACKING_LENGTH, check_description, normalise_tracking_code
 
 COMMENT_MAX = 2000
 
@@ -33,7 +33,7 @@ COMMENT_MAX = 2000
 def _plain(text: str, field_max: int) -> str:
     """Plain text of at most ``field_max`` characters, any resident ID number in it masked."""
     text = mask_id_numbers((text or "").strip())
-    if _HTML_TAG.search(text):
+    if HTML_TAG.search(text):
         raise ValidationError(_("Write plain text: HTML is not accepted."), code="html")
     if len(text) > field_max:
         raise ValidationError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -84,9 +85,11 @@ class RosterMappingSerializer(serializers.Serializer):
     columns = serializers.DictField(
         child=serializers.IntegerField(min_value=0),
         label=_("column mapping"),
-        help_text=_(
-            "Roster field → the 0-based index of its column among the file's headers. Fields: {fields}."
-        ).format(fields=", ".join(FIELD_HEADERS)),
+        # format_lazy: formatted when read, in the reader's language (not once, in whichever was active).
+        help_text=format_lazy(
+            _("Roster field → the 0-based index of its column among the file's headers. Fields: {fields}."),
+            fields=", ".join(FIELD_HEADERS),
+        ),
     )
     default_union = ScopedRelatedField(
         queryset=GrassrootsUnion.objects.all(), required=False, allow_null=True, label=_("union for rows without one")
