@@ -72,3 +72,20 @@ def test_every_queue_a_task_is_routed_to_has_a_worker():
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
     served = set(compose_commands()["worker"][compose_commands()["worker"].index("-Q") + 1].split(","))
     assert routed <= served
+
+
+def test_production_hashes_passwords_with_a_slow_key_derivation_function():
+    """ASVS 2.4.1: the test settings' MD5 hasher (for speed) never reaches production."""
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] in (
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    )
