@@ -432,6 +432,7 @@ def _paragraphs(figures: dict[str, Any]) -> list[str]:
     if low:
         names = [f"{z['name']} {_number(z['satisfied_percent'])}%" for z in low]
         exceptions.append(
+            # xgettext:no-python-format ("% of" is not a placeholder; the string is formatted with .format)
             _("In {count} zones fewer than {target}% of the workers who rated their grievance were satisfied: "
               "{names}.").format(
                 count=len(low), target=_number(figures["satisfaction_target"]), names=_names(names, len(low))
