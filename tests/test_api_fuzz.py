@@ -2,14 +2,20 @@
 
 Authenticated as two roles (federation staff, who may write nearly everything, and a zone
 social worker, who may read most and write little), and not authenticated at all: then
-every operation that the schema does not declare public must refuse. Examples per
-operation are bounded so that the suite stays fast; set FUZZ_EXAMPLES (for example 100)
-for a longer run.
+every operation that the schema does not declare public must refuse.
+
+Two depths. `make test` runs schemathesis's examples phase and FUZZ_EXAMPLES (4) generated
+cases per operation: a few seconds per operation. `make verify` (UNIONHUB_VERIFY=1, which CI
+runs too) adds the coverage phase — every boundary and invalid value of every parameter and
+body field, and methods the operation does not allow — some thousands of cases in all, which
+took half of `make test`'s time when it ran there. Set FUZZ_EXAMPLES (for example 100) for a
+longer run of either. Each run prints how many requests it made.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -26,6 +32,19 @@ from unionhub.core.choices import Role
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?lang=en", get_wsgi_application())
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+DEEP = os.environ.get("UNIONHUB_VERIFY") == "1"
+if DEEP:
+    pytestmark = pytest.mark.verify  # `make verify` runs -m verify: this module, at depth
+else:
+    schema.config.phases.update(phases=["examples", "fuzzing"])
+REQUESTS: Counter[str] = Counter()  # test → requests made, printed at the end of the module
+
+
+@pytest.fixture(scope="module", autouse=True)
+def count_requests():
+    yield
+    depth = "examples, coverage and fuzzing phases" if DEEP else "examples and fuzzing phases"
+    print(f"\napi fuzzing ({depth}, {EXAMPLES} generated per operation): {dict(REQUESTS)}")
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +77,7 @@ def tokens(django_db_setup, django_db_blocker):
 @pytest.mark.django_db
 def test_the_api_answers_every_request_as_documented(case, tokens):
     for role in ROLES:
+        REQUESTS["as two roles"] += 1
         case.call_and_validate(
             headers={"Authorization": f"Token {tokens[role]}"},
             checks=[not_a_server_error, response_schema_conformance],
@@ -74,6 +94,7 @@ def declared_public(case) -> bool:
 @settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @pytest.mark.django_db
 def test_nothing_succeeds_without_credentials_unless_declared_public(case):
+    REQUESTS["without credentials"] += 1
     response = case.call()
 
     assert response.status_code < 500

@@ -55,6 +55,10 @@ class GrievanceSerializer(ValidatedModelSerializer):
         write_only=True, required=False, allow_blank=True, help_text="4 to 8 digits, for an anonymous worker."
     )
     overdue = serializers.BooleanField(read_only=True)
+    # Blank until a suggestion was made (grievances filed before the text tools came in).
+    suggested_category = serializers.ChoiceField(
+        choices=GrievanceCategory.choices, allow_blank=True, read_only=True, label=_("suggested category")
+    )
     description_highlight = HighlightField("description", label=_("description matching the search"))
 
     class Meta:

@@ -99,8 +99,7 @@ class HotlineImportAdmin(ScopedAdmin):
             try:
                 imported = do_upload_hotline_file(form.cleaned_data["file"], actor=request.user)  # type: ignore[arg-type]
             except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
+                form.add_error("file", exc.messages)  # a file that is not a ticket spreadsheet, on its field
             else:
                 return HttpResponseRedirect(reverse("admin:events_hotlineimport_change", args=[imported.pk]))
         return self._page(request, "upload.html", _("Import hotline tickets"), form=form)

@@ -118,7 +118,9 @@ class CorrectionRequestSerializer(serializers.ModelSerializer):
     """A member's correction request as the deciding staff see it: the member's name and any number masked."""
 
     masked_name = serializers.CharField(source="member.masked_name", read_only=True, label=_("full name"))
-    member_number = serializers.CharField(source="member.member_number", read_only=True, label=_("member number"))
+    member_number = serializers.CharField(
+        source="member.member_number", read_only=True, allow_null=True, label=_("member number")
+    )
     corrected_value = serializers.CharField(source="shown_value", read_only=True, label=_("corrected value"))
 
     class Meta:

@@ -318,3 +318,25 @@ def test_uploads_left_alone_are_abandoned_and_their_files_deleted(county, django
     assert old.status == ImportStatus.ABANDONED and not old.file
     assert fresh.status == ImportStatus.UPLOADED and fresh.file
     assert "events.expire_hotline_files" in {entry["task"] for entry in settings.UNIONHUB_BEAT_SCHEDULE.values()}
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("工单.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n"),
+        ("工单.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("工单.xlsx", b"PK\x03\x04 truncated"),
+        ("工单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        ("工单.csv", b""),
+    ],
+)
+def test_files_that_are_not_ticket_spreadsheets_are_refused_on_the_field_and_nothing_is_kept(county, name, content):
+    _, _, staff = county
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(staff)
+
+    response = client.post(reverse("admin:events_hotlineimport_add"), {"file": SimpleUploadedFile(name, content)})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not HotlineImport.objects.exists()
