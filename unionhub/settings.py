@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "unionhub.core.middleware.PublicHostMiddleware",
+    "unionhub.core.middleware.NoStoreByDefaultMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a lockout found during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -461,5 +461,5 @@ class GrievanceViewSet(ScopedModelViewSet):
             raise Http404
         stored = attachment.thumbnail if request.query_params.get("size") == "thumbnail" else attachment.image
         response = FileResponse(stored.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
+        response["Cache-Control"] = "private, no-store"
         return response

@@ -35,7 +35,7 @@ from unionhub.core.actions import (
     do_unlock_logins,
 )
 from unionhub.core.choices import Role, SecurityEventKind, SecurityEventResult
-from unionhub.core.models import AccessLog, RoleAssignment, SecurityEvent
+from unionhub.core.models import AccessLog, Notification, RoleAssignment, SecurityEvent
 from unionhub.core.pii_scan import id_numbers_in
 from unionhub.core.security_log import purge
 from unionhub.core.tasks import purge_security_log
@@ -211,6 +211,54 @@ def test_a_password_change_is_logged_but_the_first_password_is_not_a_change(clea
     assert (by_script.user, by_script.actor, by_script.detail) == (user, None, {"by": "staff"})
     for event in (by_self, by_script):
         assert not personal_data_in(event, "a-new-long-passphrase-7", "set-by-a-script-9", PASSWORD)
+
+
+# ---------------------------------------------------------------------------------------------
+# The account holder is told (ASVS 2.2.3)
+
+
+def notices_to(user) -> list[tuple[str, list[str]]]:
+    """Each inbox notice the user got, with the outside channels it also went out on."""
+    return [
+        (n.title, sorted(n.deliveries.values_list("channel", flat=True)))
+        for n in Notification.objects.filter(recipient=user).order_by("id")
+    ]
+
+
+def test_the_account_holder_hears_of_a_lockout_a_password_change_and_a_second_factor_reset(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    federation = FederationFactory()
+    user, colleague = staff(federation), staff(federation)
+    user.email = "wang@example.org"
+    user.save()
+    Notification.objects.all().delete()
+
+    for _ in range(3):
+        log_in(Client(), user.username, "wrong-password-1")
+    do_unlock_logins([user], actor=colleague)
+    user.set_password("set-by-staff-long-9")
+    user.save()
+    do_reset_second_factor([user], actor=colleague)
+
+    assert notices_to(user) == [
+        ("Your UnionHub account was locked after repeated failed log-ins", ["email"]),
+        ("The password of your UnionHub account was changed", ["email"]),
+        ("The second factor of your UnionHub account was reset", ["email"]),
+    ]
+    lockout = Notification.objects.filter(recipient=user).earliest("id")
+    assert OFFICE in lockout.body and "wrong-password-1" not in lockout.body
+    assert notices_to(colleague) == []
+
+
+def test_ordinary_log_ins_and_failures_notify_nobody(clean_log):
+    user = staff()
+    Notification.objects.all().delete()
+
+    log_in(Client(), user.username)
+    log_in(Client(), user.username, "wrong-password-1")
+    log_in(Client(), "nobody-by-this-name", "wrong-password-1")
+
+    assert not Notification.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------------

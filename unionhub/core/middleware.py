@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 # Staff-side prefixes: never served on a public host name (DESIGN.md rule 10).
 STAFF_PREFIXES = ("/admin/", "/api/", "/m/", "/dashboard/")
@@ -19,3 +20,22 @@ class PublicHostMiddleware:
         if on_public_host and request.path.startswith(STAFF_PREFIXES):
             raise Http404
         return self.get_response(request)
+
+
+class NoStoreByDefaultMiddleware:
+    """Keep pages and API answers out of browser and proxy caches unless a view says otherwise.
+
+    Nearly every response carries someone's data (a roster, a card, a grievance's timeline), so
+    the safe default is ``no-store`` (ASVS 8.1.1, 8.2.1). A view that serves something public
+    and cacheable (a station's photo) sets its own Cache-Control, which is kept. Static files
+    never get here: WhiteNoise answers them earlier, with its own long-lived headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -25,10 +25,13 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import SecurityEventKind, SecurityEventResult
+from .choices import Channel, SecurityEventKind, SecurityEventResult
 from .models import RoleAssignment, SecurityEvent, User
+from .notify import notify
 
 PURGE_BATCH = 10_000
 ROLE_NODES = ("station", "union", "zone", "federation")  # the most specific node a binding has
@@ -83,7 +86,7 @@ def record(
             ),
             "",
         )
-    return SecurityEvent.objects.create(
+    event = SecurityEvent.objects.create(
         kind=kind,
         result=result,
         user=user,
@@ -93,6 +96,31 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail or {},
         federation_path=federation_path,
+    )
+    if kind in ACCOUNT_HOLDER_NOTICES and user is not None:
+        tell_the_account_holder(event, user)
+    return event
+
+
+# Events the account holder hears about at once, in the inbox and by e-mail (ASVS 2.2.3): someone
+# who did not cause one of these learns that their account is under attack or in other hands.
+ACCOUNT_HOLDER_NOTICES = {
+    SecurityEventKind.LOCKOUT: _("Your UnionHub account was locked after repeated failed log-ins"),
+    SecurityEventKind.PASSWORD_CHANGE: _("The password of your UnionHub account was changed"),
+    SecurityEventKind.TWO_FACTOR_ENROL: _("A second factor was set up for your UnionHub account"),
+    SecurityEventKind.TWO_FACTOR_RESET: _("The second factor of your UnionHub account was reset"),
+}
+
+
+def tell_the_account_holder(event: SecurityEvent, user: User) -> None:
+    body = gettext("At %(when)s from the address %(address)s. If it was not you, tell your federation's staff at once.")
+    body %= {"when": timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"), "address": event.ip_address or "-"}
+    notify(
+        [user],
+        key=f"security-event:{event.pk}",
+        title=str(ACCOUNT_HOLDER_NOTICES[event.kind]),
+        body=body,
+        channels=(Channel.INBOX, Channel.EMAIL),
     )
 
 
