@@ -56,6 +56,9 @@ def square(lon: float, lat: float, size: float = 0.05) -> MultiPolygon:
     return MultiPolygon(Polygon.from_bbox((lon, lat, lon + size, lat + size)), srid=4326)
 
 
+PASSWORD = "demo-password-1"  # every factory-made account's
+
+
 class FederationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Federation
@@ -78,7 +81,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", "demo-password-1")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

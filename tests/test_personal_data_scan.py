@@ -21,6 +21,7 @@ from tests.factories import id_number
 from tests.sms import RecordingSms
 from unionhub.core.models import AccessLog, User
 from unionhub.core.pii_scan import id_numbers_in, scan_database, scan_redis
+from unionhub.demo.demo_data import DEMO_PASSWORD
 from unionhub.demo.loader import Loader
 from zones.models import GrassrootsUnion
 
@@ -55,7 +56,8 @@ def test_no_id_number_is_stored_logged_or_queued_in_plain_text(settings, caplog,
     api = client_for(staff)
     member = api.post("/api/v1/members/", {"name": "钱程", "union": union.pk, "id_number": created}).json()
     for reason in ("核实身份", "办理转接", "困难帮扶"):
-        api.post(f"/api/v1/members/{member['id']}/reveal/", {"field": "id_number", "reason": reason})
+        ask = {"field": "id_number", "reason": reason, "password": DEMO_PASSWORD}
+        api.post(f"/api/v1/members/{member['id']}/reveal/", ask)
 
     assert Member.objects.filter(id_number_hash=Member.id_number_lookup(created)).exists()
     assert AccessLog.objects.filter(object_id=str(member["id"]), field="id_number").count() == 3

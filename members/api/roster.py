@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from unionhub.core.api.serializers import JobSerializer, ScopedRelatedField
 from unionhub.core.api.viewsets import ScopedReadOnlyViewSet
+from unionhub.core.auth.reauth import PASSWORD_HELP, PASSWORD_LABEL, check_password_again
 from unionhub.core.models import Job
 from zones.models import GrassrootsUnion
 
@@ -167,6 +169,22 @@ class MemberExportSerializer(serializers.Serializer):
         label=_("reason"),
         help_text=_("Required when unmasked."),
     )
+    password = serializers.CharField(
+        required=False,
+        write_only=True,
+        style={"input_type": "password"},
+        label=PASSWORD_LABEL,
+        help_text=PASSWORD_HELP,
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["unmasked"]:
+            try:
+                check_password_again(self.context["request"]._request, attrs.get("password", ""))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": exc.messages}) from exc
+        attrs.pop("password", None)
+        return attrs
 
 
 class MemberExportViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -179,7 +197,7 @@ class MemberExportViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Export the members you may export that match ``filters`` (a job): masked unless ``unmasked``,
         which needs the permission to reveal and a ``reason``, and is written to the access log."""
-        ask = MemberExportSerializer(data=request.data)
+        ask = MemberExportSerializer(data=request.data, context={"request": request})
         ask.is_valid(raise_exception=True)
         job = do_start_member_export(actor=request.user, ip=request.META.get("REMOTE_ADDR"), **ask.validated_data)
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

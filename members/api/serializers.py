@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from unionhub.core.api.serializers import JobSerializer, ValidatedModelSerializer
+from unionhub.core.auth.reauth import PASSWORD_HELP, PASSWORD_LABEL, check_password_again
 
 from ..choices import TransferSide
 from ..models import CorrectionRequest, JoinApplication, Member, MemberTransfer
@@ -57,6 +58,13 @@ class RevealSerializer(serializers.Serializer):
 
     field = serializers.ChoiceField(choices=REVEAL_FIELDS)
     reason = serializers.CharField(max_length=500, label=_("reason"))
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, label=PASSWORD_LABEL, help_text=PASSWORD_HELP
+    )
+
+    def validate_password(self, value: str) -> str:
+        check_password_again(self.context["request"]._request, value)
+        return value
 
 
 class RevealedSerializer(serializers.Serializer):

@@ -99,7 +99,7 @@ class MemberViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         """Show a member's phone or ID number in full, for a stated reason; every reveal is logged."""
-        ask = RevealSerializer(data=request.data)
+        ask = RevealSerializer(data=request.data, context={"request": request})
         ask.is_valid(raise_exception=True)
         member = self.get_object()  # among the members the user may reveal: others answer 404
         field = ask.validated_data["field"]

@@ -186,7 +186,7 @@ def export_members(request: HttpRequest) -> HttpResponse:
     if not Member.scope_spec.allows_somewhere(request.user, Action.EXPORT):
         raise PermissionDenied
     filters, ignored = export_filters(request.GET)
-    form = MemberExportForm(request.POST if request.method == "POST" else None)
+    form = MemberExportForm(request.POST if request.method == "POST" else None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             job = do_start_member_export(

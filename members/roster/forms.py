@@ -7,8 +7,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core.auth.reauth import PASSWORD_HELP, PASSWORD_LABEL, check_password_again
 from unionhub.core.models import User
 
 from ..models import Member, RosterImport
@@ -73,3 +76,22 @@ class MemberExportForm(forms.Form):
     reason = forms.CharField(
         required=False, max_length=500, label=_("Reason"), widget=forms.TextInput(attrs={"size": 60})
     )
+    password = forms.CharField(
+        required=False,
+        label=PASSWORD_LABEL,
+        help_text=PASSWORD_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("unmasked"):
+            try:
+                check_password_again(self.request, cleaned.get("password", ""))
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned

@@ -14,6 +14,7 @@ from members.choices import MemberStatus
 from members.roster.exports import do_start_member_export, expire_exports
 from members.tasks import expire_roster_files, export_members
 from tests.factories import (
+    PASSWORD,
     GrassrootsUnionFactory,
     MemberFactory,
     RoleAssignmentFactory,
@@ -162,10 +163,12 @@ def test_the_api_starts_an_export(roster, client_for):
     _union, _members, _outsider, staff = roster
     api = client_for(staff)
 
-    refused = api.post("/api/v1/member-exports/", {"unmasked": True}, format="json")
+    refused = api.post("/api/v1/member-exports/", {"unmasked": True, "password": PASSWORD}, format="json")
+    no_password = api.post("/api/v1/member-exports/", {"unmasked": True, "reason": "核对"}, format="json")
     started = api.post("/api/v1/member-exports/", {"filters": {"status": "active"}}, format="json")
 
     assert refused.status_code == 400 and "reason" in refused.json()
+    assert no_password.status_code == 400 and "password" in no_password.json()
     assert started.status_code == 202
     assert Job.objects.get(pk=started.json()["id"]).params["filters"] == {"status": "active"}
 
@@ -192,9 +195,13 @@ def test_the_admin_exports_the_changelist_filters(roster, client):
     page = client.get(f"/admin/members/member/export/?status__exact=active&union__id__exact={union.pk}")
     assert union.name in page.content.decode()
     refused = client.post(
-        "/admin/members/member/export/?status__exact=active", {"unmasked": "on", "reason": ""}, follow=True
+        "/admin/members/member/export/?status__exact=active", {"unmasked": "on", "reason": "", "password": PASSWORD}
     )
-    assert not Job.objects.exists() and refused.status_code == 200
+    wrong_password = client.post(
+        "/admin/members/member/export/?status__exact=active", {"unmasked": "on", "reason": "核对", "password": "x"}
+    )
+    assert not Job.objects.exists() and refused.status_code == wrong_password.status_code == 200
+    assert list(wrong_password.context["form"].errors) == ["password"]
     started = client.post("/admin/members/member/export/?status__exact=active&is_model_worker__exact=0", {})
 
     job = Job.objects.get()

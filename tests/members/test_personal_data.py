@@ -7,10 +7,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from members.models import Member
-from tests.factories import GrassrootsUnionFactory, MemberFactory, RoleAssignmentFactory, UnionChairFactory, id_number
+from tests.factories import (
+    PASSWORD,
+    GrassrootsUnionFactory,
+    MemberFactory,
+    RoleAssignmentFactory,
+    UnionChairFactory,
+    id_number,
+)
 from unionhub.core.actions import do_reveal
-from unionhub.core.choices import Role
-from unionhub.core.models import AccessLog
+from unionhub.core.auth.lockout import lockout_message
+from unionhub.core.choices import Role, SecurityEventKind, SecurityEventResult
+from unionhub.core.models import AccessLog, SecurityEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -108,11 +116,36 @@ def test_the_api_reveals_for_a_reason_and_logs_it(union_and_staff, client_for):
     member = MemberFactory(union=union)
     chair = UnionChairFactory(union=union).user
 
-    refused = client_for(chair).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone", "reason": "回访"})
-    no_reason = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone"})
-    shown = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", {"field": "phone", "reason": "回访"})
+    ask = {"field": "phone", "reason": "回访", "password": PASSWORD}
+    refused = client_for(chair).post(f"/api/v1/members/{member.pk}/reveal/", ask)
+    no_reason = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", {**ask, "reason": ""})
+    shown = client_for(staff).post(f"/api/v1/members/{member.pk}/reveal/", ask)
 
     assert refused.status_code == 404
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     assert shown.json() == {"field": "phone", "value": member.reveal_phone()}
     assert list(AccessLog.objects.values_list("user", "field", "reason")) == [(staff.pk, "phone", "回访")]
+
+
+def test_a_reveal_asks_for_the_password_again_and_a_wrong_one_counts_as_a_failed_log_in(
+    union_and_staff, client_for, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    union, staff = union_and_staff
+    member = MemberFactory(union=union)
+    api = client_for(staff)
+    ask = {"field": "id_number", "reason": "核实身份"}
+
+    missing = api.post(f"/api/v1/members/{member.pk}/reveal/", ask)
+    wrong = [api.post(f"/api/v1/members/{member.pk}/reveal/", {**ask, "password": "a-guess-12345"}) for _ in range(2)]
+    assert missing.status_code == 400 and "password" in missing.json()
+    assert [answer.status_code for answer in wrong] == [400, 400] and "password" in wrong[0].json()
+    assert not AccessLog.objects.exists()
+    failed = SecurityEvent.objects.filter(kind=SecurityEventKind.LOGIN, result=SecurityEventResult.FAILURE, user=staff)
+    assert failed.count() == 2
+
+    api.post(f"/api/v1/members/{member.pk}/reveal/", {**ask, "password": "a-guess-12345"})  # the third: locked
+    locked = api.post(f"/api/v1/members/{member.pk}/reveal/", {**ask, "password": PASSWORD})
+
+    assert locked.status_code == 429 and locked.json() == {"detail": lockout_message()}
+    assert not AccessLog.objects.exists()

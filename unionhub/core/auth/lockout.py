@@ -14,7 +14,7 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +43,12 @@ def lockout_message() -> str:
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """The log-in page again, with the lockout message instead of the form (HTTP 429)."""
+    """The log-in page again, with the lockout message instead of the form (HTTP 429).
+
+    An API client (a password asked again before a reveal, core.auth.reauth) gets the message as JSON.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": lockout_message()}, status=429)
     context = {
         **admin.site.each_context(request),
         "title": _("Log in"),
