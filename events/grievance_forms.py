@@ -361,8 +361,8 @@ class AssignForm(NoteForm):
 
     def __init__(self, *args: Any, workers: Any, unions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = workers
-        self.fields["union"].queryset = unions
+        self.fields["user"].queryset = workers  # type: ignore[attr-defined]
+        self.fields["union"].queryset = unions  # type: ignore[attr-defined]
 
 
 class LogForm(forms.Form):
