@@ -19,12 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.choices import FederationKind
 from unionhub.core.images import ProcessedImage, process_image
-from unionhub.core.models import Federation
+from unionhub.core.models import Federation, User
 from unionhub.core.pii_scan import mask_id_numbers
+from unionhub.core.text.filters import MAX_QUERY_LENGTH, validate_search_text
 from unionhub.core.validators import normalise_credit_code, validate_phone
 from zones.models import Enterprise, GrassrootsUnion
 
-from .choices import GrievanceCategory
+from .choices import AssigneeKind, GrievanceCategory, GrievanceEventKind, GrievanceTier
 from .models import DESCRIPTION_MAX, HTML_TAG, TRACKING_LENGTH, check_description, normalise_tracking_code
 
 COMMENT_MAX = 2000
@@ -310,3 +311,81 @@ class ReopenForm(forms.Form):
         if not reason:
             raise ValidationError(_("Say why it is not solved."), code="required")
         return reason
+
+
+# --- the zone workers' phone pages (/m/grievances/, events.grievance_work) -------------------------
+#
+# One small form per transition. They only parse what is typed; every rule (the status a
+# transition starts from, who may be assigned, the contact attempts before closing) stays in
+# the action of events.grievances, whose field errors land on these forms' fields.
+
+NOTE_MAX = 2000
+TEXT_MAX = 4000
+REASON_MAX = 300
+
+
+class GrievanceListForm(forms.Form):
+    """The list's filter and search (``q`` as in the API: words and synonyms, or a tracking code)."""
+
+    SHOW_CHOICES = [
+        ("open", _("All open")),
+        ("verify", _("Waiting for verification")),
+        ("mine", _("Assigned to me")),
+        ("due", _("Overdue or due soon")),
+    ]
+    show = forms.ChoiceField(choices=SHOW_CHOICES, required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        validators=[validate_search_text],
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), required=False, max_length=NOTE_MAX)
+
+
+class VerifyForm(NoteForm):
+    category = forms.ChoiceField(label=_("category"), choices=GrievanceCategory.choices)
+    tier = forms.ChoiceField(label=_("tier"), choices=GrievanceTier.choices)
+
+
+class AssignForm(NoteForm):
+    """Who it goes to: the kinds the API offers; a zone worker of the grievance's zone, a union of its zone."""
+
+    kind = forms.ChoiceField(label=_("assigned to"), choices=AssigneeKind.choices)
+    user = forms.ModelChoiceField(label=_("zone worker"), queryset=User.objects.none(), required=False)
+    union = forms.ModelChoiceField(label=_("union"), queryset=GrassrootsUnion.objects.none(), required=False)
+    name = forms.CharField(label=_("name of the person or department"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, workers: Any, unions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = workers  # type: ignore[attr-defined]
+        self.fields["union"].queryset = unions  # type: ignore[attr-defined]
+
+
+class LogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[(GrievanceEventKind.ACTION, _("Action taken")), (GrievanceEventKind.NOTE, _("Note"))],
+        initial=GrievanceEventKind.ACTION,
+    )
+    # Blank text is refused by the action, with its own message.
+    text = forms.CharField(label=_("what was done"), required=False, max_length=TEXT_MAX, widget=forms.Textarea)
+    internal = forms.BooleanField(label=_("internal: not shown to the worker"), required=False)
+
+
+class ContactForm(forms.Form):
+    text = forms.CharField(label=_("note"), required=False, max_length=NOTE_MAX)
+    reached = forms.BooleanField(label=_("the worker was reached"), required=False)
+
+
+class ResolveForm(forms.Form):
+    feedback = forms.CharField(
+        label=_("feedback to the worker"), required=False, max_length=TEXT_MAX, widget=forms.Textarea
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), required=False, max_length=REASON_MAX)

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,11 @@ HELP_TOPIC_CATEGORY = {
 
 def admin_link(grievance: Grievance) -> str:
     return f"/admin/events/grievance/{grievance.pk}/change/"
+
+
+def work_link(grievance: Grievance) -> str:
+    """Where a zone worker works the grievance from their inbox: its phone page (events.grievance_work)."""
+    return reverse("events:grievance-work", args=[grievance.pk])
 
 
 def tier_days(tier: str) -> int:
@@ -254,7 +260,7 @@ def do_verify_grievance(
                     kind=WorkKind.GRIEVANCE,
                     title=_title(_("Grievance {code} to handle"), grievance),
                     detail=grievance.get_category_display(),
-                    link=admin_link(grievance),
+                    link=work_link(grievance),
                     zone_id=grievance.zone_id,
                     union_id=grievance.union_id if _union_in_zone(grievance) else None,
                     due_on=timezone.localtime(grievance.due_at).date(),
@@ -711,7 +717,7 @@ def _tell_assignee(grievance: Grievance) -> None:
                 kind=WorkKind.GRIEVANCE,
                 title=title,
                 detail=grievance.get_category_display(),
-                link=admin_link(grievance),
+                link=work_link(grievance),
                 zone_id=grievance.zone_id,
                 union_id=grievance.union_id if _union_in_zone(grievance) else None,
                 assignee=grievance.assignee,

@@ -1,9 +1,10 @@
 """Activity pages: public registration (served on the public host too) and the staff check-in page under /m/;
-the workers' public grievance pages (filing and tracking, events.grievance_pages)."""
+the workers' public grievance pages (filing and tracking, events.grievance_pages); the zone workers'
+grievance pages under /m/ (events.grievance_work)."""
 
 from django.urls import path
 
-from . import grievance_pages, views
+from . import grievance_pages, grievance_work, views
 
 app_name = "events"
 urlpatterns = [
@@ -20,4 +21,6 @@ urlpatterns = [
     path("grievances/track/leave/", grievance_pages.leave, name="grievance-leave"),
     path("m/activities/", views.staff_activities, name="staff-list"),
     path("m/activities/<int:pk>/check-in/", views.check_in, name="check-in"),
+    path("m/grievances/", grievance_work.grievance_list, name="grievance-work-list"),
+    path("m/grievances/<int:pk>/", grievance_work.grievance_page, name="grievance-work"),
 ]

@@ -160,8 +160,22 @@ def test_admin_matrix(matrix, role):
 
 
 # The phone pages (/m/) that show one row, and the lists that must never show branch B's.
-ROW_PAGES = {GrassrootsUnion: "mobile:union", Finding: "mobile:demand", Activity: "events:check-in"}
-LIST_PAGES = ["/m/", "/m/?all=1", "/m/inbox/", "/m/inbox/?tab=done", "/m/demands/", "/m/coverage/", "/m/activities/"]
+ROW_PAGES = {
+    GrassrootsUnion: "mobile:union",
+    Finding: "mobile:demand",
+    Activity: "events:check-in",
+    Grievance: "events:grievance-work",
+}
+LIST_PAGES = [
+    "/m/",
+    "/m/?all=1",
+    "/m/inbox/",
+    "/m/inbox/?tab=done",
+    "/m/demands/",
+    "/m/coverage/",
+    "/m/activities/",
+    *(f"/m/grievances/?show={show}" for show in ("open", "verify", "mine", "due")),
+]
 
 
 @pytest.mark.parametrize("role", ROLES)

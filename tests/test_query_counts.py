@@ -187,3 +187,26 @@ def test_open311_request_list_query_count_is_pinned(branch):
     extra_rows(world, Grievance, 5)
     counts.append(count_queries(get))
     check_pin("open311 /open311/v2/requests.json", counts)
+
+
+def test_grievance_phone_pages_query_counts_are_pinned(branch):
+    """/m/grievances/ (a page of 25) and one grievance's page, however many rows and timeline lines."""
+    from events.choices import GrievanceEventKind
+    from events.models import GrievanceEvent
+
+    world, staff = branch
+    client = Client()
+    client.force_login(staff)
+    grievance = world.rows[Grievance]
+    detail = f"/m/grievances/{grievance.pk}/"
+    extra_rows(world, Grievance, 1)  # a look-alike, so that the possible duplicates are read from the start
+    lists = [count_queries(lambda: client.get("/m/grievances/"))]
+    details = [count_queries(lambda: client.get(detail))]
+    extra_rows(world, Grievance, 5)
+    for n in range(5):
+        GrievanceEvent.objects.create(grievance=grievance, kind=GrievanceEventKind.ACTION, text=f"第{n}次约谈")
+        GrievanceEvent.objects.create(grievance=grievance, kind=GrievanceEventKind.NOTE, text="内部", internal=True)
+    lists.append(count_queries(lambda: client.get("/m/grievances/")))
+    details.append(count_queries(lambda: client.get(detail)))
+    check_pin("page /m/grievances/", lists)
+    check_pin("page /m/grievances/{id}/", details)

@@ -47,6 +47,7 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
     member.save()
 
     station = Station.objects.filter(federation_path__startswith=zone.federation_path).order_by("id").first()
+    worked = GrievanceFactory(union=union)
     staff_pages = {
         f"/admin/stations/station/{station.pk}/change/": ".leaflet-container",
         f"/admin/stations/station/{station.pk}/poster/": "svg",
@@ -58,6 +59,8 @@ def test_staff_and_public_pages_run_under_the_policy(page: Page, live_server, si
         f"/m/unions/{union.pk}/": "#visit-form",
         "/m/inbox/": "main",
         "/m/demands/": "main",
+        "/m/grievances/": "#grievance-list",
+        f"/m/grievances/{worked.pk}/": "#timeline",
         "/m/stations/": "main",
         "/dashboard/": "main",
         "/admin/stations/heatcell/map/": "#heat-map",

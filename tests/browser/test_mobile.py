@@ -160,3 +160,34 @@ def test_a_worker_raises_a_demand_and_matches_it_to_a_neighbours_gym(phone: Page
     wait_until(phone, lambda: DemandMatch.objects.filter(finding=demand, status=MatchStatus.MET).exists())
     demand.refresh_from_db()
     assert demand.status == FindingStatus.RESOLVED
+
+
+def test_a_worker_opens_a_grievance_from_the_inbox_and_works_it_to_resolved(phone: Page, live_server, worker_and_union):
+    from events import grievances as g
+    from events.models import Grievance
+    from tests.events.factories import GrievanceFactory
+
+    worker, union = worker_and_union
+    chief = ZoneStaffFactory(zone=union.zone, role=Role.ZONE_CHIEF).user
+    grievance = GrievanceFactory(union=union, description="老板拖欠三个月工资，电话不接")
+    g.do_verify_grievance(grievance, actor=chief)
+    g.do_assign_grievance(grievance, kind="zone_worker", user=worker, actor=chief)
+    sign_in(phone, live_server, worker.username)
+
+    phone.goto(f"{live_server.url}/m/inbox/")
+    phone.click(f"a[href='/m/grievances/{grievance.pk}/']")
+    phone.wait_for_selector("#timeline")
+    phone.click("#do-start summary")
+    phone.click("#do-start button[type=submit]")
+    wait_until(phone, lambda: Grievance.objects.get(pk=grievance.pk).status == "in_progress")
+    phone.wait_for_selector("#do-resolve")
+    phone.click("#do-resolve summary")
+    phone.click("#do-resolve button[type=submit]")  # no feedback: the field says what is missing
+    phone.wait_for_selector("#field-resolve-feedback .error")
+    assert Grievance.objects.get(pk=grievance.pk).status == "in_progress"
+    phone.fill("#id_resolve-feedback", "已约谈企业，工资已全部补发")
+    phone.click("#do-resolve button[type=submit]")
+    wait_until(phone, lambda: Grievance.objects.get(pk=grievance.pk).status == "resolved")
+    phone.wait_for_selector("#do-contact")
+    phone.goto(f"{live_server.url}/m/grievances/?show=mine")
+    phone.wait_for_selector(f"#grievance-{grievance.pk}")

@@ -1,6 +1,7 @@
 /* UnionHub zone work: keeps /m/ pages and their static files available without signal.
    Pages: network first, the cached copy when offline. Static files: cache first.
-   The API is never cached: visits made offline wait in the page's IndexedDB queue. */
+   The API is never cached: visits made offline wait in the page's IndexedDB queue.
+   Grievance pages (/m/grievances/) are never kept on the phone: they carry submitters' details. */
 const CACHE = "unionhub-mobile-{{ version|escapejs }}";
 const SHELL = [{% for url in shell %}"{{ url|escapejs }}", {% endfor %}"/m/"];
 
@@ -26,7 +27,12 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  if (
+    request.method !== "GET" ||
+    url.origin !== self.location.origin ||
+    url.pathname.startsWith("/api/") ||
+    url.pathname.startsWith("/m/grievances/")
+  ) {
     return;
   }
   if (request.mode === "navigate" || url.pathname.startsWith("/m/")) {
