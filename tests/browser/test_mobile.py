@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page
 from tests.factories import (
     FindingFactory,
     GrassrootsUnionFactory,
+    MemberFactory,
     ServiceResourceFactory,
     VisitPlanEntryFactory,
     ZoneFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     square,
 )
 from unionhub.core.choices import Role
+from unionhub.core.pii_scan import id_numbers_in
 from zones.choices import FindingKind, FindingStatus, MatchStatus
 from zones.models import DemandMatch, Finding, Visit, VisitPhoto
 
@@ -31,6 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "phone-password-1"
 UNION_AT = {"latitude": 29.18, "longitude": 121.63}
+MEMBERS_PHONE = "13857469876"
 
 
 def wait_until(page: Page, condition, timeout_ms: int = 15_000) -> None:
@@ -76,6 +79,9 @@ def worker_and_union(live_server):
     worker.set_password(PASSWORD)
     worker.save()
     VisitPlanEntryFactory(union=union, assignee=worker)
+    member = MemberFactory(union=union)
+    member.set_phone(MEMBERS_PHONE)
+    member.save()
     return worker, union
 
 
@@ -128,6 +134,37 @@ def test_a_worker_logs_visits_online_and_offline_with_a_photo(phone: Page, live_
     phone.wait_for_timeout(1000)
     assert Visit.objects.count() == 2
     assert Visit.objects.filter(notes="厂区信号差，离线记录").count() == 1
+
+    # What stays on the phone (pages kept for offline use, the queue, local storage) holds
+    # no ID number and no phone number of the union's members (ASVS 8.2.2).
+    kept = phone.evaluate(KEPT_ON_THE_PHONE)
+    assert "明辉五金工会" in kept  # the union's page is among what is kept
+    assert id_numbers_in(kept) == [] and MEMBERS_PHONE not in kept
+
+
+# Everything this origin keeps in the browser, as text: Cache Storage, IndexedDB and local storage.
+KEPT_ON_THE_PHONE = """async () => {
+  const texts = [JSON.stringify({...localStorage})];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) texts.push(await (await cache.match(request)).text());
+  }
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((done) => {
+      const open = indexedDB.open(info.name);
+      open.onsuccess = () => done(open.result);
+    });
+    for (const store of db.objectStoreNames) {
+      const rows = await new Promise((done) => {
+        const all = db.transaction(store).objectStore(store).getAll();
+        all.onsuccess = () => done(all.result);
+      });
+      texts.push(JSON.stringify(rows));
+    }
+    db.close();
+  }
+  return texts.join("\\n");
+}"""
 
 
 def test_a_worker_raises_a_demand_and_matches_it_to_a_neighbours_gym(phone: Page, live_server, worker_and_union):
