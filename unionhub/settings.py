@@ -469,6 +469,11 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="unionhub@localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="unionhub.core.sms.ConsoleSmsBackend")
+# Group-robot webhooks may only point here (ASVS 5.2.6 / 12.6.1): staff type these addresses,
+# and the worker posts to them, so an address inside our own network must never be accepted.
+WEBHOOK_URL_PREFIXES = env.list(
+    "WEBHOOK_URL_PREFIXES", default=["https://qyapi.weixin.qq.com/", "https://oapi.dingtalk.com/"]
+)
 SMS_ALIYUN = {
     "endpoint": env.str("SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/"),
     "access_key_id": env.str("SMS_ALIYUN_ACCESS_KEY_ID", default=""),

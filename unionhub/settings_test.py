@@ -19,3 +19,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Most tests sign in with force_login; the log-in tests turn enforcement on where they prove it.
 TWO_FACTOR_ROLES: list[str] = []
+
+# The robot tests stand up their own webhook servers on loopback.
+WEBHOOK_URL_PREFIXES = ["http://127.0.0.1:"]

@@ -348,3 +348,46 @@ def test_a_committed_notification_reaches_the_robot_through_the_worker(celery_wo
     delivery.refresh_from_db()
     assert delivery.attempts == 1
     assert delivery.attempt_log[0]["outcome"] == "sent"
+
+
+# ---------------------------------------------------------------------------------------------
+# Robot addresses are the providers' only (ASVS 5.2.6, 12.6.1: no server-side request forgery)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # a cloud metadata service
+        "http://10.0.0.5:6379/",  # Redis on the private network
+        "https://qyapi.weixin.qq.com.attacker.example/cgi-bin/webhook/send",  # a look-alike host
+    ],
+)
+def test_staff_cannot_point_a_robot_inside_our_network(settings, address, client):
+    settings.WEBHOOK_URL_PREFIXES = ["https://qyapi.weixin.qq.com/", "https://oapi.dingtalk.com/"]
+    superuser = UserFactory(is_superuser=True)
+    client.force_login(superuser)
+    federation = FederationFactory()
+    form = {"federation": federation.pk, "channel": Channel.WECOM, "name": "robot", "url": address, "is_active": "on"}
+
+    refused = client.post("/admin/core/webhookendpoint/add/", form)
+    accepted = client.post(
+        "/admin/core/webhookendpoint/add/", {**form, "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+    )
+
+    assert refused.status_code == 200 and list(refused.context["adminform"].form.errors) == ["url"]
+    assert accepted.status_code == 302
+    assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == [
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_robot_saved_outside_the_allowed_addresses_is_never_posted_to(server, settings):
+    delivery = robot(server)
+    settings.WEBHOOK_URL_PREFIXES = ["https://qyapi.weixin.qq.com/"]
+
+    deliver.apply(args=[delivery.pk])
+
+    delivery.refresh_from_db()
+    assert server.received == [] and delivery.status == DeliveryStatus.FAILED

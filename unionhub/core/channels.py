@@ -31,6 +31,7 @@ from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from .choices import Channel
+from .validators import webhook_url_allowed
 
 if TYPE_CHECKING:
     from .models import Delivery, User, WebhookEndpoint
@@ -109,6 +110,8 @@ def _endpoint(delivery: Delivery, channel: str) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=_target_id(delivery, "webhook"), channel=channel).first()
     if endpoint is None or not endpoint.is_active:
         raise PermanentDeliveryError("webhook endpoint is gone or inactive")
+    if not webhook_url_allowed(endpoint.url):  # saved before the allow-list changed, or not through a form
+        raise PermanentDeliveryError("webhook address is outside WEBHOOK_URL_PREFIXES")
     return endpoint
 
 

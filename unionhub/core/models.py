@@ -32,7 +32,13 @@ from .choices import (
 )
 from .geo import valid_geometry
 from .scoping import ScopedManager, ScopedQuerySet, ScopeSpec
-from .validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
+from .validators import (
+    normalise_id_number,
+    normalise_phone,
+    validate_id_number,
+    validate_phone,
+    validate_webhook_url,
+)
 
 
 def path_index(name: str, *extra: str) -> models.Index:
@@ -535,7 +541,7 @@ class WebhookEndpoint(CopiesScope):
         choices=[(Channel.WECOM, Channel.WECOM.label), (Channel.DINGTALK, Channel.DINGTALK.label)],
     )
     name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("webhook address"), max_length=500)
+    url = models.URLField(_("webhook address"), max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(
         _("signing secret"), max_length=200, blank=True, help_text=_("DingTalk robots with signing need it.")
     )

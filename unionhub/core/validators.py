@@ -1,8 +1,9 @@
-"""Validators for Chinese identifiers: resident ID numbers, mobile phones, credit codes."""
+"""Validators for Chinese identifiers (resident ID numbers, mobile phones, credit codes) and robot addresses."""
 
 import datetime
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -90,3 +91,21 @@ def validate_union_credit_code(value: str) -> None:
             ),
             code="not_union",
         )
+
+
+def validate_webhook_url(value: str) -> None:
+    """A group robot's address: only under the providers' prefixes in ``WEBHOOK_URL_PREFIXES``.
+
+    Anything else (an address inside our network, a metadata service) is refused, so that a
+    staff account cannot turn the notification worker into a probe of the servers around it.
+    """
+    if not webhook_url_allowed(value):
+        raise ValidationError(
+            _("Robot addresses must start with one of: %(prefixes)s."),
+            code="webhook_host",
+            params={"prefixes": ", ".join(settings.WEBHOOK_URL_PREFIXES)},
+        )
+
+
+def webhook_url_allowed(value: str) -> bool:
+    return any(value.startswith(prefix) for prefix in settings.WEBHOOK_URL_PREFIXES)
