@@ -72,6 +72,10 @@ def page_data(response) -> dict:
     return json.loads(html[start : html.index("</script>", start)])
 
 
+def shown_words(client: Client) -> set[str]:
+    return {row["word"] for row in page_data(client.get("/dashboard/"))["hotWords"]["words"]}
+
+
 def test_the_panel_equals_counting_the_grievances_directly(zones):
     mine, _neighbour = zones
     leader = User.objects.get(username="changjie_leader")
@@ -112,19 +116,20 @@ def test_the_page_shows_the_panel_and_never_the_grievance_text(zones):
     for text in MINE_NOW:
         assert text not in html
     zone_page = client_of("changjie_leader").get(f"/dashboard/zones/{mine.pk}/")
-    assert page_data(zone_page)["hotWords"]["words"] == dashboard.hot_words(
-        Selection(User.objects.get(username="changjie_leader"), Period.default(), Compare.PREVIOUS, mine.pk)
-    )["words"]
+    assert (
+        page_data(zone_page)["hotWords"]["words"]
+        == dashboard.hot_words(
+            Selection(User.objects.get(username="changjie_leader"), Period.default(), Compare.PREVIOUS, mine.pk)
+        )["words"]
+    )
 
 
 def test_a_zone_chief_sees_only_their_zones_words(zones):
     mine, neighbour = zones
     chief = client_of("ningdong_chief")
-    words = {row["word"] for row in page_data(chief.get("/dashboard/"))["hotWords"]["words"]}
-    assert "欠薪" in words and "塔吊" not in words
-    leader_words = {row["word"] for row in page_data(client_of("changjie_leader").get("/dashboard/"))["hotWords"]["words"]}
-    assert "塔吊" not in leader_words
-    xidian = {row["word"] for row in page_data(client_of("xidian_leader").get("/dashboard/"))["hotWords"]["words"]}
+    assert "欠薪" in shown_words(chief) and "塔吊" not in shown_words(chief)
+    assert "塔吊" not in shown_words(client_of("changjie_leader"))
+    xidian = shown_words(client_of("xidian_leader"))
     assert "塔吊" in xidian and "工伤" not in xidian
     assert chief.get(f"/dashboard/zones/{neighbour.pk}/").status_code == 404
     assert chief.get(f"/dashboard/zones/{neighbour.pk}/hot-words.xlsx").status_code == 404
