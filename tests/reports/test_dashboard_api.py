@@ -21,6 +21,8 @@ URLS = [
     "/api/v1/dashboard/summary/",
     "/api/v1/dashboard/trends/",
     "/api/v1/dashboard/zones/",
+    "/api/v1/dashboard/hot-words/",
+    "/api/v1/dashboard/hot-words/?zone={zone}",
     "/api/v1/dashboard/zones/{zone}/",
     "/api/v1/dashboard/unions/{union}/",
     "/api/v1/dashboard/map/zones/",

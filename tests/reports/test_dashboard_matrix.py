@@ -21,6 +21,7 @@ URLS = [
     "/api/v1/dashboard/summary/",
     "/api/v1/dashboard/trends/",
     "/api/v1/dashboard/zones/",
+    "/api/v1/dashboard/hot-words/",
     "/api/v1/dashboard/map/zones/",
     "/api/v1/dashboard/map/stations/",
 ]
@@ -56,6 +57,7 @@ def test_each_role_sees_its_branch_or_is_refused(matrix, role):
         f"/dashboard/zones/{b.zone.pk}/",
         f"/dashboard/zones/{b.zone.pk}/hot-words.xlsx",
         f"/api/v1/dashboard/zones/{b.zone.pk}/",
+        f"/api/v1/dashboard/hot-words/?zone={b.zone.pk}",
     ]:
         assert client.get(url).status_code == (404 if sees else 403), (role, url)
     if sees:

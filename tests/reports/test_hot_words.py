@@ -176,3 +176,18 @@ def test_the_quarterly_report_names_the_zones_hot_words(zones):
     words = [row["word"] for row in figures["hot_words"]]
     assert "欠薪" in words and "塔吊" not in words
     assert "欠薪" in draft_narrative(figures, "zh-hans")
+
+
+def test_the_api_answers_the_panels_words_and_404_for_a_neighbours_zone(zones):
+    mine, neighbour = zones
+    client = client_of("changjie_leader")
+    leader = User.objects.get(username="changjie_leader")
+    for query, zone_id in [({}, None), ({"zone": mine.pk}, mine.pk)]:
+        body = client.get("/api/v1/dashboard/hot-words/", query).json()
+        assert (
+            body["words"]
+            == dashboard.hot_words(Selection(leader, Period.default(), Compare.PREVIOUS, zone_id))["words"]
+        )
+        assert body["quarter"] == str(Quarter.current()) and body["refreshed_at"]
+    assert client.get("/api/v1/dashboard/hot-words/", {"zone": neighbour.pk}).status_code == 404
+    assert client.get("/api/v1/dashboard/hot-words/", {"zone": "x"}).status_code == 400
