@@ -362,7 +362,7 @@ def refresh(*, full: bool = False) -> SummaryRefresh | None:
         written = _write(found, current)
         outline_zones()
         write_budgets()
-        written += write_hot_words(sorted({Quarter.of(month) for month in found.months}))
+        write_hot_words(sorted({Quarter.of(month) for month in found.months}))
         SummaryRefresh.objects.filter(finished_at__lt=started - KEEP_REFRESH_LOG).delete()
         return SummaryRefresh.objects.create(
             started_at=started, finished_at=timezone.now(), months=found.months, full=full, rows=written
