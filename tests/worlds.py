@@ -51,7 +51,7 @@ from unionhub.core.models import (
     User,
     WebhookEndpoint,
 )
-from unionhub.reports.models import BudgetFigures, EvaluationScheme, MonthlyFigures, QuarterlyReport
+from unionhub.reports.models import BudgetFigures, EvaluationScheme, HotWordFigures, MonthlyFigures, QuarterlyReport
 from zones.models import (
     DemandMatch,
     Enterprise,
@@ -214,6 +214,13 @@ BUILDERS: dict[type[models.Model], Callable[[World], Any]] = {
     ),
     MonthlyFigures: lambda w: MonthlyFigures.objects.create(
         month=timezone.localdate().replace(day=1), federation_path=w.federation.path, zone=w.zone, members_active=1
+    ),
+    HotWordFigures: lambda w: HotWordFigures.objects.create(
+        quarter=f"{timezone.localdate().year}Q{(timezone.localdate().month - 1) // 3 + 1}",
+        federation_path=w.federation.path,
+        zone=w.zone,
+        word=f"{w.name}热词{HotWordFigures.objects.count()}",
+        texts=1,
     ),
     BudgetFigures: lambda w: BudgetFigures.objects.create(
         federation=w.federation,

@@ -13,7 +13,7 @@
 
   function drawCharts() {
     var trends = data.trends;
-    document.querySelectorAll(".chart").forEach(function (box) {
+    document.querySelectorAll(".chart[data-series]").forEach(function (box) {
       var key = box.getAttribute("data-series");
       var chart = echarts.init(box, wall ? "dark" : null);
       var series = [{
@@ -41,16 +41,51 @@
       chart.on("finished", function () { box.setAttribute("data-rendered", "true"); });
       charts[key] = chart;
     });
+    drawHotWords();
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (key) { charts[key].resize(); });
     });
+  }
+
+  // The quarter's hot words in grievances: a ranked bar chart, hottest on top, with the compared quarter's counts.
+  function drawHotWords() {
+    var box = document.querySelector(".chart[data-hot-words]");
+    var hot = data.hotWords;
+    if (!box || !hot || !hot.words.length) { return; }
+    var words = hot.words.slice().reverse();
+    var series = [{
+      name: say.hotWordsCount + " · " + hot.quarter, type: "bar",
+      data: words.map(function (row) { return row.count; }), itemStyle: { color: "#c0392b" },
+      label: { show: true, position: "right" }
+    }];
+    if (hot.compared_quarter) {
+      series.push({
+        name: say.hotWordsCompared + " · " + hot.compared_quarter, type: "bar",
+        data: words.map(function (row) { return row.compared; }), itemStyle: { color: "#95a5a6" }
+      });
+    }
+    var chart = echarts.init(box, wall ? "dark" : null);
+    chart.setOption({
+      backgroundColor: "transparent",
+      animation: !wall,
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { bottom: 0 },
+      grid: { left: 8, right: 40, top: 8, bottom: 40, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: words.map(function (row) { return row.word; }) },
+      series: series
+    });
+    chart.on("finished", function () { box.setAttribute("data-rendered", "true"); });
+    charts.hot_words = chart;
   }
 
   function exportPng(button) {
     var key = button.getAttribute("data-chart");
     var link = document.createElement("a");
     link.href = charts[key].getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
-    link.download = key + "-" + data.trends.period.first + "-" + data.trends.period.last + ".png";
+    link.download = key === "hot_words"
+      ? "hot-words-" + data.hotWords.quarter + ".png"
+      : key + "-" + data.trends.period.first + "-" + data.trends.period.last + ".png";
     document.body.appendChild(link);
     link.click();
     link.remove();

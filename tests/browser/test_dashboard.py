@@ -54,6 +54,16 @@ def test_leadership_drills_from_the_county_to_a_zone_and_a_union(sign_in, live_s
     download.value.save_as(saved)
     assert saved.suffix == ".png" and saved.read_bytes().startswith(PNG_SIGNATURE)
 
+    hot_rows = page.locator("#hot-word-table tbody tr")  # the quarter's hot words in the demo's grievances
+    expect(page.locator("#hot-words h2")).to_contain_text("2")  # names its quarter
+    assert hot_rows.count() > 0 and hot_rows.first.locator("td").count() == 4
+    expect(page.locator("#chart-hot_words")).to_have_attribute("data-rendered", "true")
+    with page.expect_download() as download:
+        page.click(".export-png[data-chart=hot_words]")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("hot-words-") and saved.read_bytes().startswith(PNG_SIGNATURE)
+
     page.click("#zone-table th:nth-child(2)")  # sort by members
     expect(page.locator("#zone-table th:nth-child(2)")).to_have_attribute("aria-sort", "descending")
 

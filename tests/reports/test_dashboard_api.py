@@ -11,8 +11,9 @@ from tests import factories as f
 from tests.test_query_counts import check_pin, count_queries
 from tests.worlds import actor, build_world
 from unionhub.core.choices import Role
-from unionhub.reports.models import MonthlyFigures
+from unionhub.reports.models import HotWordFigures, MonthlyFigures
 from zones.models import UnionIndicator
+from zones.quarters import Quarter
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,8 @@ URLS = [
     "/api/v1/dashboard/summary/",
     "/api/v1/dashboard/trends/",
     "/api/v1/dashboard/zones/",
+    "/api/v1/dashboard/hot-words/",
+    "/api/v1/dashboard/hot-words/?zone={zone}",
     "/api/v1/dashboard/zones/{zone}/",
     "/api/v1/dashboard/unions/{union}/",
     "/api/v1/dashboard/map/zones/",
@@ -28,6 +31,8 @@ URLS = [
     "/dashboard/zones/{zone}/",
     "/dashboard/unions/{union}/",
     "/dashboard/zones.xlsx",
+    "/dashboard/hot-words.xlsx",
+    "/dashboard/zones/{zone}/hot-words.xlsx",
 ]
 
 
@@ -55,6 +60,11 @@ def more_zones(world, count: int) -> None:
         UnionIndicator.objects.create(
             union=union, zone=world.zone, federation_path=world.federation.path, anomaly_index=i
         )
+        quarter = str(Quarter.current())
+        for zone_id in (zone.pk, world.zone.pk):  # more words, in the county and in the drilled-down zone
+            HotWordFigures.objects.create(
+                quarter=quarter, federation_path=world.federation.path, zone_id=zone_id, word=f"热词{i}", texts=i + 1
+            )
 
 
 def test_each_dashboard_endpoint_makes_a_fixed_number_of_queries(branch):

@@ -17,9 +17,11 @@ URLS = [
     "/dashboard/",
     "/dashboard/?display=wall",
     "/dashboard/zones.xlsx",
+    "/dashboard/hot-words.xlsx",
     "/api/v1/dashboard/summary/",
     "/api/v1/dashboard/trends/",
     "/api/v1/dashboard/zones/",
+    "/api/v1/dashboard/hot-words/",
     "/api/v1/dashboard/map/zones/",
     "/api/v1/dashboard/map/stations/",
 ]
@@ -50,7 +52,13 @@ def test_each_role_sees_its_branch_or_is_refused(matrix, role):
         if response["Content-Type"].startswith(("text/html", "application/json", "application/geo+json")):
             body = response.content.decode()
             assert b.zone.name not in body and f'"id":{b.zone.pk},' not in body, (role, url, "leaks branch B")
-    for url in [f"/dashboard/zones/{b.zone.pk}/", f"/api/v1/dashboard/zones/{b.zone.pk}/"]:
+            assert f"{b.name}热词" not in body, (role, url, "leaks branch B's hot words")
+    for url in [
+        f"/dashboard/zones/{b.zone.pk}/",
+        f"/dashboard/zones/{b.zone.pk}/hot-words.xlsx",
+        f"/api/v1/dashboard/zones/{b.zone.pk}/",
+        f"/api/v1/dashboard/hot-words/?zone={b.zone.pk}",
+    ]:
         assert client.get(url).status_code == (404 if sees else 403), (role, url)
     if sees:
         rows = client.get("/api/v1/dashboard/zones/").json()["results"]

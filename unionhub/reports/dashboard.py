@@ -25,11 +25,12 @@ from stations.models import HeatCell
 from unionhub.core.choices import Action, NodeKind
 from unionhub.core.models import Federation, User
 from unionhub.core.scoping import get_scoped_or_404, grants_for
+from unionhub.core.text.hot import rank
 from zones.choices import FindingStatus
 from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone
 from zones.quarters import Quarter
 
-from .models import BudgetFigures, MonthlyFigures, SummaryRefresh
+from .models import BudgetFigures, HotWordFigures, MonthlyFigures, SummaryRefresh
 from .summaries import (
     FLOWS,
     HISTORY_MONTHS,
@@ -114,6 +115,10 @@ class Selection:
 
     def all_months(self) -> list[datetime.date]:
         return self.period.months + (self.compared.months if self.compared else [])
+
+    def hot_words(self) -> Any:
+        rows = HotWordFigures.objects.restrict(self.user, Action.VIEW)
+        return rows.filter(zone_id=self.zone_id) if self.zone_id is not None else rows
 
     def budgets(self) -> Any:
         """The hardship budget figures the user sees; none for one zone (budgets are a federation's)."""
@@ -368,6 +373,56 @@ def by_zone(selection: Selection) -> list[dict[str, Any]]:
         table.append({"id": zone_id, "name": name, **{key: figures[key] for key, _label in ZONE_COLUMNS}})
     table.sort(key=lambda row: (row["id"] is None, row["name"]))
     return table
+
+
+# --- hot words ---------------------------------------------------------------------------------
+
+HOT_WORDS_SHOWN = 20
+HOT_WORD_COLUMNS: list[tuple[str, Any]] = [
+    ("word", _("Word")),
+    ("count", _("Grievances mentioning it")),
+    ("compared", _("In the compared quarter")),
+    ("change", _("Change")),
+]
+
+
+def hot_word_quarters(selection: Selection) -> tuple[Quarter, Quarter | None]:
+    """The quarter of the period's last month, and the quarter it is compared with (or None)."""
+    quarter = Quarter.of(selection.period.last)
+    if selection.compare == Compare.YEAR:
+        return quarter, Quarter(quarter.year - 1, quarter.number)
+    if selection.compare == Compare.PREVIOUS:
+        return quarter, quarter.previous()
+    return quarter, None
+
+
+def _word_sums(selection: Selection, quarter: Quarter, words: list[str] | None = None) -> dict[str, int]:
+    rows = selection.hot_words().filter(quarter=str(quarter))
+    if words is not None:
+        rows = rows.filter(word__in=words)
+    return dict(rows.values("word").annotate(n=Sum("texts")).order_by().values_list("word", "n"))
+
+
+def hot_words(selection: Selection) -> dict[str, Any]:
+    """The quarter's hottest words in the grievances the user sees (one zone's when drilled down).
+
+    Read from HotWordFigures (the summary refresh counts them): each word with the number of
+    grievances mentioning it, the number in the compared quarter and the change. Over several
+    zones the counts are the sums of each zone's kept words (HOT_WORDS_KEPT per zone).
+    """
+    quarter, compared = hot_word_quarters(selection)
+    top = rank(_word_sums(selection, quarter), HOT_WORDS_SHOWN)
+    before = _word_sums(selection, compared, [word for word, _count in top]) if compared and top else {}
+    words = [
+        {
+            "word": word,
+            "count": count,
+            "compared": before.get(word, 0) if compared else None,
+            "change": count - before.get(word, 0) if compared else None,
+        }
+        for word, count in top
+    ]
+    return {"quarter": str(quarter), "compared_quarter": str(compared) if compared else None, "words": words}
 
 
 # --- the heat layer ------------------------------------------------------------------------------

@@ -83,6 +83,45 @@ class MonthlyFigures(models.Model):
         return f"{self.month:%Y-%m} · {self.federation_path} · {self.zone_id or '-'}"
 
 
+class HotWordFigures(models.Model):
+    """How many grievances of one quarter, federation node and zone (or none) mention a word.
+
+    Kept by the summary refresh (unionhub.reports.summaries.write_hot_words) for the
+    dashboard's hot-words panel and the quarterly report: each group keeps its HOT_WORDS_KEPT
+    hottest words, counted like unionhub.core.text.hot (identifying words are never counted,
+    no text is stored). Keyed and scoped like MonthlyFigures, so ``restrict()`` selects the
+    rows of the grievances a user may see and a sum over one zone's rows is that zone's count.
+    """
+
+    quarter = models.CharField(_("quarter"), max_length=6, help_text=_("For example 2026Q3."))
+    federation_path = models.CharField(_("federation path"), max_length=255)
+    zone = models.ForeignKey(Zone, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("zone"))
+    word = models.CharField(_("word"), max_length=64)
+    texts = models.PositiveIntegerField(_("grievances mentioning it"), default=0)
+
+    scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("hot word figures")
+        verbose_name_plural = _("hot word figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "federation_path", "zone", "word"],
+                nulls_distinct=False,
+                name="reports_hotword_once",
+            )
+        ]
+        indexes = [
+            path_index("reports_hotword_fedpath", "quarter"),
+            models.Index(fields=["zone", "quarter"], name="reports_hotword_zone_quarter"),
+            models.Index(fields=["quarter"], name="reports_hotword_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} · {self.federation_path} · {self.zone_id or '-'} · {self.word}"
+
+
 class BudgetFigures(models.Model):
     """A federation's hardship-aid budget for one year with what its subtree has paid and promised from it.
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,13 +32,14 @@ from events.models import Grievance
 from stations.choices import UpkeepItem
 from stations.models import UpkeepCheck
 from unionhub.core.models import Federation
+from unionhub.core.text.hot import rank
 from zones.choices import WorkState
 from zones.models import VisitPlanEntry, WorkItem, Zone
 from zones.quarters import Quarter
 
 from . import dashboard
 from .dashboard import Compare, Period, Selection
-from .models import BudgetFigures, MonthlyFigures
+from .models import BudgetFigures, HotWordFigures, MonthlyFigures
 from .summaries import add_months, first_of_month, last_day, local_midnight
 
 # Lists in the snapshot are cut at this length (the count is kept whole): a report names names,
@@ -46,6 +47,8 @@ from .summaries import add_months, first_of_month, last_day, local_midnight
 LISTED = 50
 # The narrative names at most this many of each kind of exception.
 NAMED = 8
+# The report names the node's hottest words in the quarter's grievances (from the dashboard's counts).
+HOT_WORDS_NAMED = 10
 # Figures compared quarter on quarter in the narrative, in this order.
 COMPARED = [
     "members",
@@ -177,6 +180,7 @@ def collect(node: Node, period: Period) -> dict[str, Any]:
         "overdue": _overdue(node, period),
         "grievances": _grievances(node, since, until),
         "low_satisfaction": _low_satisfaction(zones),
+        "hot_words": _hot_words(node, quarter),
         "budget_nearly_spent": _budget_nearly_spent(now),
         "visit_target": visit_target(),
         "satisfaction_target": satisfaction_target(),
@@ -251,6 +255,13 @@ def _grievances(node: Node, since: datetime.datetime, until: datetime.datetime) 
             "zones": [{"name": row["zone__name"], "count": row["n"]} for row in by_zone[:LISTED]],
         },
     }
+
+
+def _hot_words(node: Node, quarter: Quarter) -> list[dict[str, Any]]:
+    """The quarter's hottest words in the node's grievances, with the grievances mentioning each (no text)."""
+    rows = node.rows(HotWordFigures.objects.filter(quarter=str(quarter)))
+    counts = dict(rows.values("word").annotate(n=Sum("texts")).order_by().values_list("word", "n"))
+    return [{"word": word, "count": count} for word, count in rank(counts, HOT_WORDS_NAMED)]
 
 
 def _low_satisfaction(zones: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -330,6 +341,12 @@ def _grievance_paragraph(figures: dict[str, Any]) -> str:
     median = (figures.get("grievances") or {}).get("median_days")
     if median is not None:
         text += " " + _("Half were first resolved within {days} days.").format(days=_number(median))
+    hot = figures.get("hot_words")  # a report built before hot words were counted has none
+    if hot:
+        words = [_("{word} ({count})").format(word=row["word"], count=row["count"]) for row in hot]
+        text += " " + _("The words they mentioned most: {words}.").format(
+            words=pgettext("list separator", ", ").join(words)
+        )
     text += " " + _("Hardship aid paid: {paid} yuan to {cases} cases.").format(
         paid=_number(now["hardship_paid"]), cases=_number(now["hardship_paid_cases"])
     )

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from events.choices import Attendance
 from events.grievance_metrics import SATISFIED_FROM
+from events.grievance_text import HOT_WORDS_TEXTS, quarter_bounds
 from events.models import Activity, Grievance, Registration
 from members.choices import MemberStatus, WorkForm
 from members.hardship import PAID, with_figures
@@ -36,11 +37,12 @@ from members.models import Member
 from stations.choices import StationStatus
 from stations.models import CheckIn, Station
 from unionhub.core.api.geo import Multi, SimplifyPreserveTopology
+from unionhub.core.text.hot import rank, word_counts
 from zones.choices import FindingStatus
 from zones.models import Finding, GrassrootsUnion, Visit, VisitPlanEntry, Zone
 from zones.quarters import Quarter
 
-from .models import BudgetFigures, MonthlyFigures, SummaryRefresh, ZoneOutline
+from .models import BudgetFigures, HotWordFigures, MonthlyFigures, SummaryRefresh, ZoneOutline
 
 # How far back the nightly rebuild goes, and so how far back the dashboard's date range reaches.
 HISTORY_MONTHS = 36
@@ -48,6 +50,10 @@ HISTORY_MONTHS = 36
 KEEP_REFRESH_LOG = datetime.timedelta(days=14)
 # Zone outlines on the dashboard's map: about 50 m, a city's 264 zones in about 250 kB.
 OUTLINE_TOLERANCE_DEGREES = 0.0005
+# Hot words kept per quarter, node and zone: the panel shows 20 (of a zone's, exactly; of a
+# county's, the hottest of the sums of its zones' kept words).
+HOT_WORDS_KEPT = 50
+HOT_WORD_MAX_LENGTH = 64  # HotWordFigures.word; a longer "word" is a run of Latin letters, not a topic
 # One refresh at a time: a nightly rebuild and a five-minute run never interleave their writes.
 REFRESH_LOCK = 7_202_612
 
@@ -295,6 +301,38 @@ def collect_stocks(found: Collected, month: datetime.date) -> None:
         found.add(month, row["federation_path"], row["zone_id"], "stations_open", row["open"])
 
 
+def write_hot_words(quarters: list[Quarter]) -> int:
+    """Rewrite the quarters' hot words, per federation node and zone, from their grievances' descriptions.
+
+    jieba reads every description of the quarters (about 18,000 a second): the five-minute run
+    rewrites this quarter (and the last one in its first month), the nightly run every quarter
+    of the history. Like grievance_hot_words, a group reads its HOT_WORDS_TEXTS newest texts.
+    """
+    written = 0
+    for quarter in quarters:
+        start, end = quarter_bounds(quarter)
+        texts: dict[tuple[str, int | None], list[str]] = defaultdict(list)
+        rows = (
+            Grievance.objects.filter(created_at__gte=start, created_at__lt=end)
+            .order_by("-created_at", "-id")
+            .values_list("federation_path", "zone_id", "description")
+        )
+        for path, zone_id, description in rows.iterator(chunk_size=2000):
+            group = texts[(path, zone_id)]
+            if len(group) < HOT_WORDS_TEXTS:
+                group.append(description)
+        HotWordFigures.objects.filter(quarter=str(quarter)).delete()
+        kept = [
+            HotWordFigures(quarter=str(quarter), federation_path=path, zone_id=zone_id, word=word, texts=count)
+            for (path, zone_id), group in texts.items()
+            for word, count in rank(word_counts(group), HOT_WORDS_KEPT)
+            if len(word) <= HOT_WORD_MAX_LENGTH
+        ]
+        HotWordFigures.objects.bulk_create(kept, batch_size=2000)
+        written += len(kept)
+    return written
+
+
 def outline_zones() -> None:
     """Rewrite every zone's map outline: its boundary simplified to about OUTLINE_TOLERANCE_DEGREES."""
     shape = MultiPolygonField(srid=4326)
@@ -324,6 +362,7 @@ def refresh(*, full: bool = False) -> SummaryRefresh | None:
         written = _write(found, current)
         outline_zones()
         write_budgets()
+        write_hot_words(sorted({Quarter.of(month) for month in found.months}))
         SummaryRefresh.objects.filter(finished_at__lt=started - KEEP_REFRESH_LOG).delete()
         return SummaryRefresh.objects.create(
             started_at=started, finished_at=timezone.now(), months=found.months, full=full, rows=written

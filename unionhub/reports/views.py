@@ -95,9 +95,12 @@ def _map_config(request: HttpRequest, zone_id: int | None) -> dict[str, Any]:
     }
 
 
-def _page_data(request: HttpRequest, selection: Selection, zones: list[dict[str, Any]]) -> dict[str, Any]:
+def _page_data(
+    request: HttpRequest, selection: Selection, zones: list[dict[str, Any]], hot_words: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "trends": dashboard.trends(selection),
+        "hotWords": hot_words,
         "zones": {row["id"]: row["visited_percent"] for row in zones if row["id"] is not None},
         "map": _map_config(request, selection.zone_id),
         "messages": {
@@ -105,6 +108,8 @@ def _page_data(request: HttpRequest, selection: Selection, zones: list[dict[str,
             "compared": _("Compared period"),
             "stationsTruncated": _("Only some of the stations in view are shown: zoom in to see them all."),
             "noFigure": _("no figure"),
+            "hotWordsCount": _("Grievances mentioning it"),
+            "hotWordsCompared": _("In the compared quarter"),
         },
     }
 
@@ -127,12 +132,16 @@ def _common(request: HttpRequest, form: PeriodForm, selection: Selection) -> dic
 def home(request: HttpRequest) -> HttpResponse:
     form, selection = _selection(request)
     zones = dashboard.by_zone(selection)
+    hot_words = dashboard.hot_words(selection)
     context = _common(request, form, selection)
     context.update(
         zones=with_cells(zones, dashboard.ZONE_COLUMNS),
         zone_columns=dashboard.ZONE_COLUMNS,
         charts=dashboard.TREND_SERIES,
-        data=_page_data(request, selection, zones),
+        hot_words=hot_words,
+        hot_word_columns=dashboard.HOT_WORD_COLUMNS,
+        hot_words_export_url=f"{reverse('dashboard:hot-words-xlsx')}?{context['query']}",
+        data=_page_data(request, selection, zones, hot_words),
         export_url=f"{reverse('dashboard:zones-xlsx')}?{context['query']}",
     )
     return render(request, "reports/dashboard.html", context)
@@ -144,14 +153,18 @@ def zone(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404
     form, selection = _selection(request, zone_id=pk)
+    hot_words = dashboard.hot_words(selection)
     context = _common(request, form, selection)
     context.update(
         zone=found,
+        hot_words=hot_words,
+        hot_word_columns=dashboard.HOT_WORD_COLUMNS,
+        hot_words_export_url=f"{reverse('dashboard:zone-hot-words-xlsx', args=[pk])}?{context['query']}",
         grievance_median_days=dashboard.zone_grievance_median(selection),
         unions=with_cells(dashboard.zone_unions(request.user, pk), dashboard.UNION_COLUMNS[1:]),  # type: ignore[arg-type]
         union_columns=dashboard.UNION_COLUMNS,
         charts=dashboard.TREND_SERIES,
-        data=_page_data(request, selection, dashboard.by_zone(selection)),
+        data=_page_data(request, selection, dashboard.by_zone(selection), hot_words),
         export_url=f"{reverse('dashboard:zone-unions-xlsx', args=[pk])}?{context['query']}",
     )
     return render(request, "reports/zone.html", context)
@@ -184,6 +197,31 @@ def zones_xlsx(request: HttpRequest) -> HttpResponse:
         dashboard.by_zone(selection),
         heading,
     )
+
+
+def _hot_words_xlsx(selection: Selection, filename: str, place: str) -> HttpResponse:
+    found = dashboard.hot_words(selection)
+    heading = _("Hot words in the grievances of {place}, {quarter}").format(place=place, quarter=found["quarter"])
+    if found["compared_quarter"]:
+        heading += " " + _("(compared with {quarter})").format(quarter=found["compared_quarter"])
+    return xlsx_response(filename, _("Hot words"), dashboard.HOT_WORD_COLUMNS, found["words"], heading)
+
+
+@dashboard_view
+def hot_words_xlsx(request: HttpRequest) -> HttpResponse:
+    _form, selection = _selection(request)
+    quarter, _compared = dashboard.hot_word_quarters(selection)
+    return _hot_words_xlsx(selection, f"hot-words-{quarter}.xlsx", _("your scope"))
+
+
+@dashboard_view
+def zone_hot_words_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    found = dashboard.zone_in_scope(request.user, pk)  # type: ignore[arg-type]
+    if found is None:
+        raise Http404
+    _form, selection = _selection(request, zone_id=pk)
+    quarter, _compared = dashboard.hot_word_quarters(selection)
+    return _hot_words_xlsx(selection, f"zone-{pk}-hot-words-{quarter}.xlsx", found.name)
 
 
 @dashboard_view

@@ -27,6 +27,20 @@ class SummarySerializer(serializers.Serializer):
     refreshed_at = serializers.DateTimeField(allow_null=True, help_text="When the summary table was last refreshed.")
 
 
+class DashboardHotWordSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    count = serializers.IntegerField(help_text="Grievances of the quarter mentioning it")
+    compared = serializers.IntegerField(allow_null=True, help_text="In the compared quarter; null: no comparison")
+    change = serializers.IntegerField(allow_null=True)
+
+
+class DashboardHotWordsSerializer(serializers.Serializer):
+    quarter = serializers.CharField(help_text="The quarter of the period's last month, e.g. 2026Q4")
+    compared_quarter = serializers.CharField(allow_null=True)
+    words = DashboardHotWordSerializer(many=True)
+    refreshed_at = serializers.DateTimeField(allow_null=True, help_text="When the hot words were last counted.")
+
+
 class TrendsSerializer(serializers.Serializer):
     period = PeriodSerializer()
     months = serializers.ListField(child=serializers.CharField())

@@ -11,6 +11,7 @@ router.register("reports", reports.ReportViewSet, basename="report")
 urlpatterns = [
     path("dashboard/summary/", views.SummaryView.as_view(), name="dashboard-summary"),
     path("dashboard/trends/", views.TrendsView.as_view(), name="dashboard-trends"),
+    path("dashboard/hot-words/", views.HotWordsView.as_view(), name="dashboard-hot-words"),
     path("dashboard/zones/", views.ZoneTableView.as_view(), name="dashboard-zones"),
     path("dashboard/zones/<str:pk>/", views.ZoneDetailView.as_view(), name="dashboard-zone"),
     path("dashboard/unions/<str:pk>/", views.UnionDetailView.as_view(), name="dashboard-union"),

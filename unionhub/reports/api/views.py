@@ -84,6 +84,18 @@ class TrendsView(DashboardView):
         return Response(dashboard.trends(self.selection(request)))
 
 
+class HotWordsView(DashboardView):
+    @extend_schema(parameters=[*PERIOD_PARAMETERS, ZONE_PARAMETER], responses=serializers.DashboardHotWordsSerializer)
+    def get(self, request: Request) -> Response:
+        """The hottest words in the grievances of the period's last quarter, beside the compared quarter's counts
+        (a zone's with ``zone``: 404 out of scope). Counted by the summary refresh; never any grievance text."""
+        zone_id = self.zone_filter(request)
+        if zone_id is not None and dashboard.zone_in_scope(request.user, zone_id) is None:  # type: ignore[arg-type]
+            raise Http404
+        body = dashboard.hot_words(self.selection(request, zone_id=zone_id))
+        return Response({**body, "refreshed_at": dashboard.last_refresh()})
+
+
 class ZoneTableView(DashboardView):
     @extend_schema(
         operation_id="api_v1_dashboard_zones_list",
