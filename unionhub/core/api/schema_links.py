@@ -93,7 +93,8 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool
                 if method in WRITES:
                     detail, expression = detail_for(name, path), "$response.body#/id"
                 elif method == "get" and not PATH_PARAMETER.search(path):
-                    detail, expression = detail_for(_listed_component(components, name), path), "$response.body#/results/0/id"
+                    listed = _listed_component(components, name)
+                    detail, expression = detail_for(listed, path), "$response.body#/results/0/id"
                 else:
                     continue
                 if detail is None:
