@@ -12,8 +12,8 @@ took half of `make test`'s time when it ran there. Set FUZZ_EXAMPLES (for exampl
 longer run of either. Each run prints how many requests it made.
 
 Stateful: the schema's OpenAPI links (unionhub/core/api/schema_links.py: a create, an action or a
-list leads to every operation on the row it names) chain the operations into scenarios — create a
-grievance, assign it, resolve it, read it, delete what can be deleted — run as each role with the
+list leads to every operation on the row it names) chain the operations into scenarios (a create or
+a list, then reading, changing, acting on or deleting that row), run as each role with the
 same checks plus schemathesis's ignored-auth check, which repeats every successful call without
 credentials and with wrong ones. STATEFUL_SCENARIOS scenarios of at most STATEFUL_STEPS calls per
 role (`make verify` runs more); the run prints scenarios, steps and requests.
