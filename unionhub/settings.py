@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # OpenAPI links from creates, actions and lists to the detail operations they lead to.
+        "unionhub.core.api.schema_links.add_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AssigneeKindEnum": "events.choices.AssigneeKind",
         "GrievanceEventKindEnum": "events.choices.GrievanceEventKind",
