@@ -37,7 +37,7 @@ from unionhub.core.actions import (
 from unionhub.core.choices import Role, SecurityEventKind, SecurityEventResult
 from unionhub.core.models import AccessLog, Notification, RoleAssignment, SecurityEvent
 from unionhub.core.pii_scan import id_numbers_in
-from unionhub.core.security_log import purge
+from unionhub.core.security_log import ACCOUNT_HOLDER_NOTICES, purge
 from unionhub.core.tasks import purge_security_log
 
 pytestmark = pytest.mark.django_db
@@ -241,9 +241,9 @@ def test_the_account_holder_hears_of_a_lockout_a_password_change_and_a_second_fa
     do_reset_second_factor([user], actor=colleague)
 
     assert notices_to(user) == [
-        ("Your UnionHub account was locked after repeated failed log-ins", ["email"]),
-        ("The password of your UnionHub account was changed", ["email"]),
-        ("The second factor of your UnionHub account was reset", ["email"]),
+        (str(ACCOUNT_HOLDER_NOTICES[K.LOCKOUT]), ["email"]),
+        (str(ACCOUNT_HOLDER_NOTICES[K.PASSWORD_CHANGE]), ["email"]),
+        (str(ACCOUNT_HOLDER_NOTICES[K.TWO_FACTOR_RESET]), ["email"]),
     ]
     lockout = Notification.objects.filter(recipient=user).earliest("id")
     assert OFFICE in lockout.body and "wrong-password-1" not in lockout.body
