@@ -32,16 +32,6 @@ def english():
         yield
 
 
-@pytest.fixture
-def zone_world():
-    union = f.GrassrootsUnionFactory()
-    chief = f.UserFactory(username="chief")
-    ZoneStaff.objects.create(user=chief, zone=union.zone, role=Role.ZONE_CHIEF)
-    worker = f.UserFactory(username="worker")
-    ZoneStaff.objects.create(user=worker, zone=union.zone, role=Role.ZONE_SOCIAL_WORKER)
-    return union, chief, worker
-
-
 def page_of(grievance: Grievance) -> str:
     return f"/m/grievances/{grievance.pk}/"
 

@@ -30,16 +30,6 @@ def english():
         yield
 
 
-@pytest.fixture
-def zone_world():
-    union = f.GrassrootsUnionFactory()
-    chief = f.UserFactory(username="chief")
-    ZoneStaff.objects.create(user=chief, zone=union.zone, role=Role.ZONE_CHIEF)
-    worker = f.UserFactory(username="worker")
-    ZoneStaff.objects.create(user=worker, zone=union.zone, role=Role.ZONE_SOCIAL_WORKER)
-    return union, chief, worker
-
-
 def post(client, grievance, verb, data=None):
     return client.post(
         f"{URL}{grievance['id'] if isinstance(grievance, dict) else grievance.pk}/{verb}/", data or {}, format="json"
