@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
 from unionhub.core.text.search import text_search
-from unionhub.core.validators import validate_phone
+from unionhub.core.validators import validate_caller_phone
 
 from .grievance_text import possible_duplicates
 from .grievances import do_file_grievance, do_save_grievance, do_verify_grievance
@@ -86,7 +86,7 @@ class GrievanceForm(forms.ModelForm):
         phone, pin = data.get("new_phone", ""), data.get("pin", "")
         if phone:
             try:
-                validate_phone(phone)
+                validate_caller_phone(phone)
             except ValidationError as refused:
                 self.add_error("new_phone", refused)
         adding = self.instance._state.adding

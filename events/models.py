@@ -31,6 +31,7 @@ from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec, grants_for
 from unionhub.core.text.index import fill_search_tokens
 from unionhub.core.text.search import search_index
+from unionhub.core.validators import is_landline, validate_caller_phone
 from zones.choices import Sector
 from zones.models import GrassrootsUnion, Zone
 
@@ -508,6 +509,9 @@ class Grievance(ProtectedPhone):
 
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, editable=False)
     pin_hash = models.CharField(_("PIN (hashed)"), max_length=128, blank=True, editable=False)
+    # Hotline (12351) callers often ring from a landline; a worker filing online gives a mobile.
+    validate_phone_number = staticmethod(validate_caller_phone)
+    phone_is_landline = models.BooleanField(_("landline"), default=False, editable=False)
     channel = models.CharField(
         _("came in by"), max_length=16, choices=GrievanceChannel.choices, default=GrievanceChannel.HOTLINE
     )
@@ -743,6 +747,16 @@ class Grievance(ProtectedPhone):
         return bool(
             self.due_at and self.paused_at is None and self.status in GRIEVANCE_OPEN and self.due_at < timezone.now()
         )
+
+    def set_phone(self, number: str) -> None:
+        super().set_phone(number)
+        self.phone_is_landline = is_landline(number)
+
+    @property
+    def masked_phone(self) -> str:
+        if self.phone_is_landline and self.phone_last4:
+            return f"0**-****-{self.phone_last4}"
+        return super().masked_phone
 
     def set_pin(self, pin: str) -> None:
         if not re.fullmatch(r"\d{4,8}", pin or ""):

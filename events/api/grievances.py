@@ -49,7 +49,10 @@ class GrievanceSerializer(ValidatedModelSerializer):
     tracking_code = serializers.CharField(source="formatted_code", read_only=True)
     phone = serializers.CharField(source="masked_phone", read_only=True)
     new_phone = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="The worker's mobile number (stored encrypted)."
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="A mobile number, or a landline with its area code (stored encrypted).",
     )
     pin = serializers.CharField(
         write_only=True, required=False, allow_blank=True, help_text="4 to 8 digits, for an anonymous worker."

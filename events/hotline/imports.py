@@ -36,7 +36,7 @@ from unionhub.core.choices import Action
 from unionhub.core.jobs import report_progress, start_job
 from unionhub.core.models import Job, User
 from unionhub.core.scoping import ensure_in_scope
-from unionhub.core.validators import normalise_phone, validate_phone
+from unionhub.core.validators import CALLER_PHONE_MESSAGE, normalise_phone, validate_caller_phone
 from zones.models import Enterprise
 
 from ..choices import GrievanceCategory, GrievanceChannel
@@ -115,7 +115,7 @@ ERROR_MESSAGES = {
     "received_at": _("“{value}” is not a date and time in the past, such as 2026-11-03 09:15."),
     "name_too_long": _("The caller's name is longer than 50 characters."),
     "phone_missing": _("The caller's phone is empty: the worker must be reachable."),
-    "phone": _("Enter an 11-digit mainland mobile number, such as 13800138000."),
+    "phone": CALLER_PHONE_MESSAGE,
     "category_missing": _("The category is empty."),
     "category": _("Unknown category “{value}”."),
     "description_missing": _("The description is empty."),
@@ -224,7 +224,7 @@ class RowReader:
             fail("caller_phone", "phone_missing")
         else:
             try:
-                validate_phone(phone)
+                validate_caller_phone(phone)
             except ValidationError:
                 fail("caller_phone", "phone")
         category_text = _text(cell("category"))

@@ -68,10 +68,22 @@ def test_a_zone_worker_enters_a_hotline_call_and_the_phone_is_stored_protected(c
     assert grievance.events.get().status_to == "submitted"
 
 
+def test_a_caller_on_a_landline_is_taken_and_shown_as_a_landline(chief_client):
+    union, client = chief_client
+
+    response = client.post(reverse("admin:events_grievance_add"), hotline_form(union, new_phone="(0574) 8765-4321"))
+
+    assert response.status_code == 302
+    grievance = Grievance.objects.get()
+    assert grievance.reveal_phone() == "057487654321" and grievance.masked_phone == "0**-****-4321"
+    assert grievance.phone_is_landline
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"description": "x" * 4001}, "description"),
+        ({"new_phone": "87654321"}, "new_phone"),  # a landline without its area code
         ({"description": "<b>欠薪</b>"}, "description"),
         ({"new_phone": ""}, "new_phone"),
         ({"new_phone": "12345"}, "new_phone"),

@@ -89,7 +89,8 @@ def tickets(employer=""):
             "江北区",
         ],
         ["RX20261103002", "2026-11-03 10:20", "", "13912345678", "工伤", "工地受伤，单位不给认定", "", ""],
-        ["RX20261103003", "2026/11/04 08:00", "李女士", "139 0000 1111", "咨询", "询问产假规定", "某某不存在公司", ""],
+        # Called from a landline, written as hotline systems write them.
+        ["RX20261103003", "2026/11/04 08:00", "李女士", "0574-8765 1111", "咨询", "询问产假规定", "某某不存在公司", ""],
     ]
 
 
@@ -181,6 +182,7 @@ def test_a_clean_file_is_filed_as_hotline_grievances_then_its_file_is_deleted(
     assert first.phone_last4 == "5678" and first.submitter_name == "张师傅"
     assert filed["RX20261103002"].anonymous and filed["RX20261103002"].category == "work_injury"
     assert "某某不存在公司" in filed["RX20261103003"].description  # an unknown employer is kept in the text
+    assert filed["RX20261103003"].phone_is_landline and filed["RX20261103003"].masked_phone == "0**-****-1111"
     assert all(g.created_by == staff for g in filed.values())
     assert not imported.file and not default_storage.exists(stored)
 

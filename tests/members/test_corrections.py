@@ -105,7 +105,8 @@ def test_a_member_asks_for_a_correction_and_the_zone_gets_the_work(member, sms):
 
 def test_bad_values_are_refused_on_their_field_and_nothing_is_stored(member, sms):
     client = signed_in(sms)
-    bad_id = id_number("19900101")[:-1] + ("0" if id_number("19900101")[-1] != "0" else "1")
+    good_id = id_number("19900101")
+    bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")  # the wrong check character
 
     answers = [
         ask(client, member, field="id_number", value=bad_id),

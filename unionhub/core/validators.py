@@ -40,8 +40,12 @@ def id_check_character(first17: str) -> str:
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
+# A landline with its area code: 0, two or three more digits, then a 7- or 8-digit number.
+_LANDLINE_RE = re.compile(r"^0\d{9,11}$")
+
+
 def normalise_phone(value: str) -> str:
-    number = re.sub(r"[\s-]", "", value.strip())
+    number = re.sub(r"[\s\-()]", "", value.strip())
     return number[3:] if number.startswith("+86") else number
 
 
@@ -49,6 +53,19 @@ def validate_phone(value: str) -> None:
     """A mainland China mobile number: 11 digits starting 13–19."""
     if not _PHONE_RE.match(normalise_phone(value)):
         raise ValidationError(_("Enter an 11-digit mainland mobile number, such as 13800138000."), code="phone")
+
+
+CALLER_PHONE_MESSAGE = _("Enter a mobile number (13800138000) or a landline with its area code (0574-87654321).")
+
+
+def is_landline(value: str) -> bool:
+    return bool(_LANDLINE_RE.match(normalise_phone(value)))
+
+
+def validate_caller_phone(value: str) -> None:
+    """A mobile number, or a landline with its area code: hotline callers often ring from one."""
+    if not (_PHONE_RE.match(normalise_phone(value)) or is_landline(value)):
+        raise ValidationError(CALLER_PHONE_MESSAGE, code="phone")
 
 
 # GB 32100-2015 unified social credit code: 18 characters from this alphabet (no I, O, S, V, Z).
