@@ -13,9 +13,12 @@ so that every app (stations' help form, members' join form, events' grievance fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,14 @@ class Consent:
 
     version: str  # stored on the record: "<purpose>.v<n>"
     purpose: str
-    notice: str | Promise
-    label: str | Promise
-    required_message: str | Promise
+    notice: StrOrPromise
+    label: StrOrPromise
+    required_message: StrOrPromise
 
 
 JOIN_ID_NUMBER = "join-id-number"
+GRIEVANCE = "grievance"
+HELP_REQUEST = "help-request"
 
 VERSIONS: dict[str, Consent] = {
     consent.version: consent
@@ -51,11 +56,47 @@ VERSIONS: dict[str, Consent] = {
             ),
             required_message=_("Tick the box to agree to the processing of your ID number, or you cannot apply."),
         ),
+        # The public grievance form (events.grievance_pages): a grievance can hold health, pay,
+        # hardship and workplace details. Its box existed before versions were recorded: this is
+        # that wording, unchanged (grievances filed before have no version).
+        Consent(
+            version="grievance.v1",
+            purpose=GRIEVANCE,
+            notice=_(
+                "Personal information notice: a grievance can hold sensitive personal information (your "
+                "health after an injury, your pay, your hardship, where you work). The union federation "
+                "uses what you write, your photos and, if you give them, your name and phone only to "
+                "handle this grievance and to tell you the outcome. Only the union workers handling it "
+                "see them; your phone is stored encrypted. Unless you tick the box above, your employer "
+                "and its union never learn who filed it. The grievance is kept as long as the law on "
+                "union records requires; you may ask the federation to show, correct or delete your data."
+            ),
+            label=_("I have read the notice above and agree that my grievance and its details are processed this way"),
+            required_message=_("Tick the box to agree, or the grievance cannot be filed."),
+        ),
+        # A station's "I need help" form (stations.views.ask_for_help): what happened may concern
+        # health, pay or hardship; a phone only for a call back.
+        Consent(
+            version="help-request.v1",
+            purpose=HELP_REQUEST,
+            notice=_(
+                "What you write goes only to this zone's union workers, to help you. It may concern your "
+                "health, your pay or your hardship: that is sensitive personal information, used only to "
+                "help you and kept with your request. A phone number, if you leave one, is stored encrypted "
+                "and used only to call you back. You may ask the federation to show, correct or delete it."
+            ),
+            label=_("I agree that what I write, and my phone if I leave it, are processed this way."),
+            required_message=_("Tick the box to agree, or your request cannot be sent."),
+        ),
     ]
 }
 
 # The version each form shows now.
-CURRENT: dict[str, str] = {JOIN_ID_NUMBER: "join-id-number.v1"}
+CURRENT: dict[str, str] = {
+    JOIN_ID_NUMBER: "join-id-number.v1",
+    GRIEVANCE: "grievance.v1",
+    HELP_REQUEST: "help-request.v1",
+}
 
 
 def current(purpose: str) -> Consent:
