@@ -14,7 +14,8 @@ what is found through that proof and nothing else:
   registrations and grievances filed under that phone. Anonymous grievances carry no phone
   and cannot be matched, so they are not in it.
 
-Staff's names and internal notes are left out. Reading the full numbers is logged once per
+The member types the last four characters of their ID number as well (``own_records`` says
+why). Staff's names and internal notes are left out. Reading the full numbers is logged once per
 membership record, like a reveal, with the member as the reader
 (``unionhub.core.actions.do_log_own_access``).
 """
@@ -57,18 +58,33 @@ def register_section(name: str, function: Section) -> None:
     _sections[name] = function
 
 
-def own_records(phone_key: str) -> list[Member]:
+def own_records(phone_key: str, id_last4: str) -> list[Member]:
+    """The phone's member records whose ID number ends with ``id_last4`` (or that have none).
+
+    The phone alone is not enough to hand out an ID number in full: a mobile number given up
+    is issued again to someone else (二次放号), whose code would then open the former holder's
+    record. The last four characters, which the page never shows, are asked as well.
+    """
     return list(
         Member.objects.filter(phone_hash=phone_key)
+        .filter(Q(id_number_masked__endswith=id_last4.strip().upper()) | Q(id_number_masked=""))
         .select_related("union", "union__federation")
         .defer("union__location", "name_bigrams")
         .order_by("id")
     )
 
 
-def copy_of_own_data(phone_key: str, *, ip: str | None = None) -> dict[str, Any]:
-    """Everything UnionHub holds about the holder of the proved phone, as plain data; logged."""
-    members = own_records(phone_key)
+def copy_of_own_data(phone_key: str, *, id_last4: str, ip: str | None = None) -> dict[str, Any] | None:
+    """Everything UnionHub holds about the holder of the proved phone, as plain data; logged.
+
+    None (nothing read, nothing logged) when no membership record of the phone matches the
+    ID number's last four characters.
+    """
+    if len(id_last4.strip()) != 4:
+        return None
+    members = own_records(phone_key, id_last4)
+    if not members:
+        return None
     owner = Owner(
         phone_key,
         [member.pk for member in members],

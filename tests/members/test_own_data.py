@@ -91,6 +91,10 @@ def everything_about(member: Member, phone: str, word: str, *, linked: bool = Tr
     help_request.save()
 
 
+def download(client: Client, member: Member, last4: str | None = None):
+    return client.post("/me/my-data/", {"id_last4": member.reveal_id_number()[-4:] if last4 is None else last4})
+
+
 def signed_in(phone: str) -> Client:
     client = Client()
     session = client.session
@@ -111,7 +115,7 @@ def two_people():
 def test_the_copy_holds_the_members_own_data_and_nothing_of_anyone_else(two_people):
     mine, theirs = two_people
 
-    response = signed_in(PHONE).post("/me/my-data/")
+    response = download(signed_in(PHONE), mine)
     text = response.content.decode()
     data = json.loads(text)
 
@@ -141,9 +145,9 @@ def test_each_download_is_logged_once_with_the_member_as_the_reader(two_people):
     mine, _theirs = two_people
     client = signed_in(PHONE)
 
-    client.post("/me/my-data/")
+    download(client, mine)
     logged = list(AccessLog.objects.filter(action="own_copy"))
-    client.post("/me/my-data/")
+    download(client, mine)
 
     [entry] = logged
     assert (entry.user, entry.model, entry.object_id) == (None, "members.member", str(mine.pk))
@@ -155,26 +159,28 @@ def test_each_download_is_logged_once_with_the_member_as_the_reader(two_people):
 
 
 def test_a_staff_user_signed_in_in_the_same_browser_is_not_named_as_the_reader(two_people, admin_user):
+    mine, _theirs = two_people
     client = signed_in(PHONE)
     client.force_login(admin_user)
     session = client.session
     session[SESSION_KEY] = {"phone": Member.phone_lookup(PHONE), "until": time.time() + 600}
     session.save()
 
-    client.post("/me/my-data/")
+    download(client, mine)
 
     assert SecurityEvent.objects.get(kind=SecurityEventKind.REVEAL).actor_id is None
     assert AccessLog.objects.get(action="own_copy").user is None
 
 
 def test_it_needs_the_member_session(two_people):
+    mine, _theirs = two_people
     expired = Client()
     session = expired.session
     session[SESSION_KEY] = {"phone": Member.phone_lookup(PHONE), "until": time.time() - 1}
     session.save()
 
-    assert Client().post("/me/my-data/").status_code == 404
-    assert expired.post("/me/my-data/").status_code == 404
+    assert download(Client(), mine).status_code == 404
+    assert download(expired, mine).status_code == 404
     assert signed_in(PHONE).get("/me/my-data/").status_code == 405  # a POST from the card page only
     assert not AccessLog.objects.filter(action="own_copy").exists()
 
@@ -186,21 +192,48 @@ def test_the_card_page_links_to_the_copy_after_signing_in_with_a_code(two_people
 
     page = client.get("/me/card/").content.decode()
 
-    assert 'action="/me/my-data/"' in page
-    assert client.post("/me/my-data/").status_code == 200
+    assert 'action="/me/my-data/"' in page and 'name="id_last4"' in page
+    assert download(client, two_people[0]).status_code == 200
 
 
 def test_the_copy_takes_a_fixed_number_of_queries(two_people, django_assert_num_queries):
     mine, _theirs = two_people
     everything_about(mine, PHONE, "丙", linked=False)  # more rows of every kind: the same queries
     client = signed_in(PHONE)
-    client.post("/me/my-data/")  # warm the session and the throttle
+    download(client, mine)  # warm the session and the throttle
 
     # The session; one read each of memberships, applications, transfers, corrections, hardship
     # cases, help requests, registrations and grievances; per membership record an access-log row
     # and a security event (in a savepoint); the session saved (4 queries).
     with django_assert_num_queries(QUERIES):
-        client.post("/me/my-data/")
+        download(client, mine)
 
 
 QUERIES = 16
+
+
+def test_without_the_ID_numbers_last_four_characters_nothing_is_given_or_logged(two_people):
+    mine, _theirs = two_people
+    wrong = "0000" if not mine.reveal_id_number().endswith("0000") else "1111"
+
+    response = download(signed_in(PHONE), mine, last4=wrong)
+
+    assert response.status_code == 400 and "text/html" in response["Content-Type"]
+    assert mine.reveal_id_number() not in response.content.decode()
+    assert not AccessLog.objects.filter(action="own_copy").exists()
+    assert not SecurityEvent.objects.filter(kind=SecurityEventKind.REVEAL).exists()
+
+
+def test_a_number_issued_again_does_not_open_the_former_holders_record(two_people):
+    """A mobile number given up and issued to someone else (二次放号): the new holder's code opens
+    the phone, but the former holder's record needs their ID number's last four characters."""
+    mine, _theirs = two_people
+    former = person(PHONE, "孙立", "19600101")  # the same phone, another person
+
+    data = json.loads(download(signed_in(PHONE), mine).content)
+
+    assert [m["member_number"] for m in data["memberships"]] == [mine.member_number]
+    assert former.reveal_id_number() not in json.dumps(data, ensure_ascii=False) and "孙立" not in json.dumps(
+        data, ensure_ascii=False
+    )
+    assert AccessLog.objects.filter(action="own_copy").count() == 1
