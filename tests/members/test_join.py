@@ -234,17 +234,6 @@ def test_without_the_consent_tick_nothing_is_sent_or_filed(union, sms):
     assert sms == [] and not JoinApplication.objects.exists() and not WorkItem.objects.exists()
 
 
-def test_the_consent_error_is_in_chinese_on_the_chinese_page(union, sms):
-    response = Client().post(
-        f"/join/{join_token(JoinChannel.UNION, union.pk)}/",
-        {**details(consent=""), "send_code": "1"},
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
-    )
-
-    assert response.status_code == 200 and "has-error" in response.content.decode()
-    assert not JoinApplication.objects.exists()
-
-
 def test_the_application_records_the_consents_version_and_time(union, sms):
     from django.utils import timezone
 
