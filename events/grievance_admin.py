@@ -66,6 +66,8 @@ STATE_FIELDS = [
     "rating_comment",
     "reopen_count",
     "created_at",
+    "consent_version",
+    "consented_at",
 ]
 
 

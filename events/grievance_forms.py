@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core import consents
 from unionhub.core.choices import FederationKind
 from unionhub.core.images import ProcessedImage, process_image
 from unionhub.core.models import Federation, User
@@ -152,14 +153,15 @@ class GrievanceForm(forms.Form):
         help_text=_("Left unticked, they never see who filed it, and it is not handed to the employer's own union."),
     )
     photos = PhotosField(label=_("Photos (optional)"), required=False)
-    consent = forms.BooleanField(
-        label=_("I have read the notice above and agree that my grievance and its details are processed this way"),
-        error_messages={"required": _("Tick the box to agree, or the grievance cannot be filed.")},
-    )
+    # Its wording and version from unionhub.core.consents (set in __init__, read in the language shown).
+    consent = forms.BooleanField(label="")
 
     def __init__(self, *args: Any, station: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.station = station
+        self.consent_wording = consents.current(consents.GRIEVANCE)
+        self.fields["consent"].label = self.consent_wording.label
+        self.fields["consent"].error_messages["required"] = self.consent_wording.required_message
         if station is not None:
             del self.fields["federation"]
         else:

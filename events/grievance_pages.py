@@ -192,6 +192,8 @@ def _file(form: GrievanceForm, station: Station | None) -> Grievance | None:
         submitter_name=data["name"],
         anonymous=not form.named,
         employer_blind=not data["reveal_to_employer"],
+        consent_version=form.consent_wording.version,  # the box is required: ticked to get here
+        consented_at=timezone.now(),
     )
     try:
         with transaction.atomic():

@@ -631,6 +631,10 @@ class Grievance(ProtectedPhone):
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0, editable=False)
     resolved_on_time = models.BooleanField(_("first resolved on time"), null=True, editable=False)
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now, editable=False)
+    # The consent ticked on the public form (PIPL art. 29): which wording (unionhub.core.consents)
+    # and when. Empty for the hotline and other channels, and for grievances filed before.
+    consent_version = models.CharField(_("consent version"), max_length=40, blank=True, editable=False)
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True, editable=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
     first_resolved_at = models.DateTimeField(_("first resolved at"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)

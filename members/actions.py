@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from unionhub.core import consents
 from unionhub.core.actions import save_scoped
 from unionhub.core.choices import Action, FederationKind
 from unionhub.core.models import Federation, User
@@ -95,9 +96,18 @@ def county_of(federation: Federation) -> Federation:
 
 
 def do_submit_application(
-    application: JoinApplication, *, phone: str, id_number: str, union: GrassrootsUnion | None, federation: Federation
+    application: JoinApplication,
+    *,
+    phone: str,
+    id_number: str,
+    union: GrassrootsUnion | None,
+    federation: Federation,
+    consent_version: str,
 ) -> JoinApplication:
     """File a worker's application (the phone was proved with a code by the caller).
+
+    ``consent_version`` is the wording of the separate consent to the ID number's processing
+    the worker ticked (PIPL art. 29): it must be the current one, and is recorded with the time.
 
     With no union, a new-employment-form worker goes to the county's holding pool; anyone else
     must name their union. Whether the ID number is an active member's anywhere is asked
@@ -115,8 +125,12 @@ def do_submit_application(
             errors[field] = exc.messages
     if union is None and application.work_form != WorkForm.NEW_FORM:
         errors["union"] = [_("Choose your union. Only new-employment-form workers may join without one.")]
+    consent = consents.current(consents.JOIN_ID_NUMBER)
+    if consent_version != consent.version:
+        errors["consent"] = [str(consent.required_message)]
     if errors:
         raise ValidationError(errors)
+    application.consent_version, application.consented_at = consent.version, timezone.now()
     with transaction.atomic():
         application.union = union or holding_pool_for(county_of(federation))
         application.member_elsewhere = (

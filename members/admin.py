@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin_base import ScopedAdmin
@@ -26,7 +27,7 @@ class MemberAdmin(ScopedAdmin):
     search_fields = ["name"]
     search_help_text = _("Search by name. To find a member by phone or ID number, use the API's search (POST).")
     autocomplete_fields = ["union"]
-    readonly_fields = ["member_number", "zone", "masked_phone", "id_number_masked"]
+    readonly_fields = ["member_number", "zone", "masked_phone", "id_number_masked", "join_consent"]
     ordering = ["-id"]
 
     def get_urls(self):  # type: ignore[no-untyped-def]
@@ -54,6 +55,11 @@ class MemberAdmin(ScopedAdmin):
     def masked_phone(self, obj: Member) -> str:
         return obj.masked_phone
 
+    @admin.display(description=_("consent to the ID number's processing"))
+    def join_consent(self, obj: Member) -> str:
+        """The separate consent recorded on the join application that made this member (read-only)."""
+        return consent_summary(JoinApplication.objects.filter(member=obj).first() if obj.pk else None)
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         do_save_member(
             obj,
@@ -63,6 +69,17 @@ class MemberAdmin(ScopedAdmin):
         )
         if form.cleaned_data.get("new_photo"):
             do_set_photo(obj, form.cleaned_data["new_photo"], actor=request.user)
+
+
+def consent_summary(application: JoinApplication | None) -> str:
+    if application is None:
+        return str(_("None recorded in UnionHub: the member did not join through the join page."))
+    if not application.consent_version:
+        return str(_("None recorded: applied before the separate consent existed."))
+    return _("version {version}, ticked at {at}").format(
+        version=application.consent_version,
+        at=formats.localize(timezone.localtime(application.consented_at)),
+    )
 
 
 @admin.register(JoinApplication)
@@ -84,6 +101,8 @@ class JoinApplicationAdmin(ScopedAdmin):
         "work_form",
         "member_elsewhere",
         "created_at",
+        "consent_version",
+        "consented_at",
         "status",
         "reason",
         "decided_by",

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core import consents
 from unionhub.core.images import process_image
 from unionhub.core.validators import normalise_credit_code, validate_id_number, validate_phone
 from zones.models import GrassrootsUnion
@@ -129,9 +130,16 @@ class JoinForm(forms.Form):
         help_text=_("Leave empty if you have none and work in a new employment form."),
     )
 
+    # The separate consent to the ID number's processing (PIPL art. 29): unticked, required, its
+    # wording and version from unionhub.core.consents (set in __init__, read in the language shown).
+    consent = forms.BooleanField(label="", required=True)
+
     def __init__(self, *args: Any, target: JoinTarget, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.target = target
+        self.consent_wording = consents.current(consents.JOIN_ID_NUMBER)
+        self.fields["consent"].label = self.consent_wording.label
+        self.fields["consent"].error_messages["required"] = self.consent_wording.required_message
         if target.union is not None or target.channel == JoinChannel.EVENT:
             del self.fields["union"]
         else:

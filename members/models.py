@@ -177,6 +177,17 @@ class JoinApplication(CopiesScope, ProtectedPhone, ProtectedIdNumber):
         Member, models.SET_NULL, null=True, blank=True, related_name="application", verbose_name=_("member")
     )
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    # The separate consent (PIPL art. 29) to the ID number's processing: which wording
+    # (unionhub.core.consents) the worker ticked, and when. Empty on applications filed before
+    # the tick box existed. Kept here, not copied to the member: the member links back to it.
+    consent_version = models.CharField(
+        _("consent version"),
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text=_("The wording of the separate consent to the ID number's processing that the worker ticked."),
+    )
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True, editable=False)
 
     # The union's chair and the zone's workers decide; federation staff too (ROLE_ACTIONS).
     scope_spec = ScopeSpec(

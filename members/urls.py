@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/card/<str:number>/withdraw/", views.withdraw, name="withdraw"),
     path("me/card/<str:number>/correction/", views.ask_correction, name="ask-correction"),
     path("me/card/<str:number>/photo/", views.upload_photo, name="upload-photo"),
+    path("me/my-data/", views.own_data_copy, name="own-data"),
     path("me/sign-out/", views.sign_out, name="sign-out"),
     path("card/v/<str:token>/", views.verify_card, name="verify-card"),
     path("join/<str:token>/", views.join, name="join"),

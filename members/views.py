@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -37,6 +38,7 @@ from .forms import CorrectionForm, JoinForm, PhotoForm
 from .joining import TARGETS, join_url, resolve
 from .member_session import own_memberships, sign_in_member, sign_out_member, signed_in_phone
 from .models import CorrectionRequest, JoinApplication, Member
+from .own_data import as_json, copy_of_own_data
 from .phone_codes import CodeNotSent, check_code, phone_key, send_code
 
 PENDING_KEY = "member_code_for"  # the phone key a code was sent to, between the two steps
@@ -94,7 +96,12 @@ def card(request: HttpRequest) -> HttpResponse:
 
 
 def _card_page(
-    request: HttpRequest, phone: str, *, forms: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    phone: str,
+    *,
+    forms: dict[str, Any] | None = None,
+    own_data_error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     recent = CorrectionRequest.objects.order_by("-created_at", "-id")
     memberships = list(own_memberships(phone).prefetch_related(Prefetch("corrections", queryset=recent)))
@@ -103,7 +110,9 @@ def _card_page(
         member.photo_form = (forms or {}).get(f"photo-{member.member_number}") or PhotoForm(
             prefix=f"photo-{member.member_number}"
         )
-    return render(request, "members/card.html", {"memberships": memberships}, status=status)
+    return render(
+        request, "members/card.html", {"memberships": memberships, "own_data_error": own_data_error}, status=status
+    )
 
 
 def _own(request: HttpRequest, number: str) -> tuple[str, Member]:
@@ -167,6 +176,30 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
+@limit_public_posts
+def own_data_copy(request: HttpRequest) -> HttpResponse:
+    """The signed-in member downloads a copy of the data UnionHub holds about them (PIPL art. 45).
+
+    A POST (from the card page's form, with the last four characters of the member's ID
+    number: members.own_data.own_records says why): limited like the other member forms, and
+    each download logged (the full phone and ID number are in it). No member session: 404, as
+    for the other per-record member pages.
+    """
+    phone = signed_in_phone(request)
+    if phone is None:
+        raise Http404
+    data = copy_of_own_data(phone, id_last4=request.POST.get("id_last4", ""), ip=client_ip(request))
+    if data is None:
+        error = _("These are not the last four characters of the ID number on your membership record.")
+        return _card_page(request, phone, own_data_error=error, status=400)
+    response = HttpResponse(as_json(data), content_type="application/json; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="unionhub-my-data-{stamp}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     sign_out_member(request)
     return redirect("members:sign-in")
@@ -223,6 +256,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                         id_number=form.cleaned_data["id_number"],
                         union=union,
                         federation=target.federation,
+                        consent_version=form.consent_wording.version,
                     )
                 except ValidationError as exc:
                     for field, messages in exc.message_dict.items():

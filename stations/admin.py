@@ -311,8 +311,18 @@ class HelpRequestAdmin(ScopedAdmin):
     list_filter = ["status", "topic"]
     list_select_related = ["station", "zone"]
     search_fields = ["description", "station__name"]
-    fields = ["station", "topic", "description", "name", "masked_phone", "created_at", "status"]
-    readonly_fields = ["station", "topic", "description", "name", "masked_phone", "created_at"]
+    fields = [
+        "station",
+        "topic",
+        "description",
+        "name",
+        "masked_phone",
+        "created_at",
+        "consent_version",
+        "consented_at",
+        "status",
+    ]
+    readonly_fields = [f for f in fields if f != "status"]
     ordering = ["status", "-created_at"]
 
     def get_queryset(self, request: HttpRequest) -> Any:

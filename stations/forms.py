@@ -9,6 +9,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from unionhub.core import consents
 from unionhub.core.validators import validate_phone
 
 from .actions import process_photo
@@ -109,10 +110,19 @@ class HelpRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
     )
 
+    # The consent (PIPL art. 29): unticked, required; wording and version from unionhub.core.consents.
+    consent = forms.BooleanField(label="")
+
     class Meta:
         model = HelpRequest
         fields = ["topic", "description", "name"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consent_wording = consents.current(consents.HELP_REQUEST)
+        self.fields["consent"].label = self.consent_wording.label
+        self.fields["consent"].error_messages["required"] = self.consent_wording.required_message
 
 
 class CoverageForm(forms.Form):

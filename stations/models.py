@@ -537,6 +537,10 @@ class HelpRequest(CopiesScope, ProtectedPhone):
     name = models.CharField(_("name (optional)"), max_length=50, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=HelpStatus.choices, default=HelpStatus.NEW)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    # The consent ticked on the form (PIPL art. 29): which wording (unionhub.core.consents) and when.
+    # Empty on requests sent before the box existed.
+    consent_version = models.CharField(_("consent version"), max_length=40, blank=True, editable=False)
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True, editable=False)
 
     scope_spec = ScopeSpec(federation="federation_path", zone="zone_id")
     objects = ScopedManager()

@@ -255,6 +255,8 @@ def ask_for_help(request: HttpRequest, code: str) -> HttpResponse:
     form = HelpRequestForm(request.POST, instance=HelpRequest(station=station))
     if not form.is_valid():
         return _render_station(request, station, CheckInForm(), status=400, help_form=form)
+    # The box is required: ticked to get here. The version is the wording this form showed.
+    form.instance.consent_version, form.instance.consented_at = form.consent_wording.version, timezone.now()
     try:
         do_ask_for_help(form.instance, phone=form.cleaned_data["phone"])
     except ValidationError as refused:

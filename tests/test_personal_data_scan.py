@@ -47,7 +47,7 @@ def test_no_id_number_is_stored_logged_or_queued_in_plain_text(settings, caplog,
 
     # In through scan-to-join, with a phone code.
     client = Client()
-    form = {"name": "杜文", "id_number": joining, "phone": "13957462222"}
+    form = {"name": "杜文", "id_number": joining, "phone": "13957462222", "consent": "on"}
     form |= {"occupation": "courier", "work_form": "standard"}
     client.post(f"/join/{join_token(JoinChannel.UNION, union.pk)}/", {**form, "send_code": "1"})
     code = re.search(r"\d{6}", RecordingSms.sent[-1][1]).group()

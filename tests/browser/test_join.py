@@ -49,11 +49,17 @@ def test_join_get_approved_open_the_card_and_verify_it(phone: Page, browser: Bro
     phone.fill("#id_id_number", id_number("19950607"))
     phone.fill("#id_phone", NUMBER)
     phone.select_option("#id_occupation", "courier")
+    assert not phone.is_checked("#id_consent")  # the separate consent is never ticked for the worker
+    phone.click("button[name=send_code]")  # without the tick: refused on the box, no code sent
+    phone.wait_for_selector("#field-consent .error")
+    assert RecordingSms.sent == []
+    phone.check("#id_consent")
     phone.click("button[name=send_code]")
     phone.fill("#id_code", last_code())
     screenshot(phone, "join-form")
     phone.click("button[name=apply]")
     phone.wait_for_selector("#application-received")
+    assert JoinApplication.objects.get().consent_version == "join-id-number.v1"
 
     do_decide_application(JoinApplication.objects.get(), approve=True, actor=UnionChairFactory(union=union).user)
     member = Member.objects.get()

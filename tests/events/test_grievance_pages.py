@@ -91,6 +91,7 @@ def test_an_anonymous_worker_files_with_a_pin_and_sees_the_tracking_code(client,
     assert grievance.place is not None and grievance.address == "工业园区3号厂房"
     assert GrievanceAttachment.objects.filter(grievance=grievance).count() == 1
     assert grievance.created_by is None
+    assert grievance.consent_version == "grievance.v1" and grievance.consented_at is not None  # PIPL art. 29
 
     filed = client.get(response["Location"])
     assert grievance.formatted_code in text(filed) and "PIN" in text(filed)

@@ -318,7 +318,13 @@ def test_with_redis_down_pages_work_writes_commit_and_their_tasks_leave_the_outb
         )
         asked = phone.post(
             f"{web.url}/s/{station.public_code}/help/",
-            data={"csrfmiddlewaretoken": token, "topic": "wages", "description": "三个月工资没发", "name": ""},
+            data={
+                "csrfmiddlewaretoken": token,
+                "topic": "wages",
+                "description": "三个月工资没发",
+                "name": "",
+                "consent": "on",
+            },
             allow_redirects=False,
             timeout=30,
         )

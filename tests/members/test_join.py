@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from members.actions import do_decide_application
+from members.actions import do_decide_application, do_submit_application
 from members.choices import ApplicationStatus, JoinChannel, MemberStatus, WorkForm
 from members.joining import join_token
 from members.models import JoinApplication, Member
@@ -53,6 +53,7 @@ def details(**changes):
         "employer": "明辉五金",
         "occupation": "factory_worker",
         "work_form": "standard",
+        "consent": "on",
         **changes,
     }
 
@@ -210,3 +211,65 @@ def test_staff_print_joining_posters_in_scope_only(union):
     assert mine.status_code == 200 and "<svg" in mine.content.decode() and "/join/" in mine.content.decode()
     assert theirs.status_code == 404
     assert union.name in chooser.content.decode()
+
+
+# --- The separate consent to the ID number's processing (PIPL art. 29) -----------------------------
+
+
+def test_without_the_consent_tick_nothing_is_sent_or_filed(union, sms):
+    token = join_token(JoinChannel.UNION, union.pk)
+    client = Client()
+
+    page = client.get(f"/join/{token}/").content.decode()
+    asked = client.post(f"/join/{token}/", {**details(consent=""), "send_code": "1"})
+    applied = client.post(f"/join/{token}/", {**details(consent=""), "code": "123456", "apply": "1"})
+
+    box = re.search(r'<input type="checkbox" name="consent"[^>]*>', page).group()
+    assert "checked" not in box and "required" in box  # unticked, and required
+    assert 'data-consent-version="join-id-number.v1"' in page
+    for response in (asked, applied):
+        body = response.content.decode()
+        assert 'id="field-consent"' in body and "has-error" in body.split('id="field-consent"')[0][-80:]
+        assert "Tick the box to agree to the processing of your ID number" in body
+    assert sms == [] and not JoinApplication.objects.exists() and not WorkItem.objects.exists()
+
+
+def test_the_application_records_the_consents_version_and_time(union, sms):
+    from django.utils import timezone
+
+    before = timezone.now()
+    apply(Client(), join_token(JoinChannel.UNION, union.pk), sms)
+
+    application = JoinApplication.objects.get()
+    assert application.consent_version == "join-id-number.v1"
+    assert before <= application.consented_at <= timezone.now()
+
+
+def test_the_action_refuses_an_application_without_the_current_consent(union):
+    application = JoinApplication(name="李小龙", channel="union", occupation="courier", work_form="standard")
+
+    with pytest.raises(ValidationError) as refused:
+        do_submit_application(
+            application,
+            phone=PHONE,
+            id_number=id_number("19950607"),
+            union=union,
+            federation=union.federation,
+            consent_version="join-id-number.v0",
+        )
+
+    assert "consent" in refused.value.message_dict
+    assert not JoinApplication.objects.exists()
+
+
+def test_staff_read_the_consent_on_the_application_and_the_members_page(union, sms, admin_client):
+    apply(Client(), join_token(JoinChannel.UNION, union.pk), sms)
+    application = JoinApplication.objects.get()
+    chair = UnionChairFactory(union=union).user
+    member = do_decide_application(application, approve=True, actor=chair).member
+
+    on_application = admin_client.get(f"/admin/members/joinapplication/{application.pk}/change/").content.decode()
+    on_member = admin_client.get(f"/admin/members/member/{member.pk}/change/").content.decode()
+
+    assert "join-id-number.v1" in on_application and 'name="consent_version"' not in on_application  # read-only
+    assert "join-id-number.v1" in on_member

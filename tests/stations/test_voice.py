@@ -1,5 +1,7 @@
 """Suggestions, wishes and "I need help" on a station's QR page."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -70,11 +72,13 @@ def test_asking_for_help_reaches_the_zone_workers_inbox_with_the_phone_protected
             "description": f"站点旁工地拖欠三个月工资，我的身份证{number}",
             "name": "老王",
             "phone": "13957463333",
+            "consent": "on",
         },
     )
 
     assert response.status_code == 302
     request = HelpRequest.objects.get()
+    assert request.consent_version == "help-request.v1" and request.consented_at is not None
     assert request.reveal_phone() == "13957463333" and request.phone_last4 == "3333"
     assert number not in request.description
     item = WorkItem.objects.get(source_key=f"help-request:{request.pk}")
@@ -98,4 +102,17 @@ def test_a_bad_phone_is_refused_and_nothing_is_kept(station):
     )
 
     assert response.status_code == 400
+    assert not HelpRequest.objects.exists() and not WorkItem.objects.exists()
+
+
+def test_without_the_consent_tick_nothing_is_kept_and_the_box_says_why(station):
+    page = Client().get(f"/s/{station.public_code}/").content.decode()
+    response = Client().post(
+        f"/s/{station.public_code}/help/", {"topic": "wages", "description": "工地拖欠工资", "phone": "13957463333"}
+    )
+
+    box = re.search(r'<input type="checkbox" name="consent"[^>]*>', page).group()
+    assert "checked" not in box and 'data-consent-version="help-request.v1"' in page
+    assert response.status_code == 400
+    assert "Tick the box to agree, or your request cannot be sent." in response.content.decode()
     assert not HelpRequest.objects.exists() and not WorkItem.objects.exists()

@@ -109,6 +109,37 @@ def do_reveal(obj: Any, field: str, *, actor: User, reason: str = "", ip: str | 
     return value
 
 
+def do_log_own_access(obj: models.Model, *, fields: list[str], ip: str | None = None) -> AccessLog:
+    """Record that the person a record is about read its protected fields in full themselves.
+
+    A member downloading a copy of their own data (PIPL art. 45) is logged like a reveal: an
+    access-log row with no staff user and a security event with no actor (``by_member``), in
+    the record's scope, naming the fields and never their values.
+    """
+    federation_path = getattr(obj, "federation_path", "")
+    field = ",".join(fields)
+    with transaction.atomic():
+        entry = AccessLog.objects.create(
+            user=None,
+            action="own_copy",
+            model=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            field=field,
+            reason="copy of their own data (PIPL art. 45)",
+            ip_address=ip,
+            federation_path=federation_path,
+        )
+        record_security_event(
+            SecurityEventKind.REVEAL,
+            ip=ip,
+            obj=obj,
+            detail={"field": field, "by": "member", "action": "own_copy"},
+            federation_path=federation_path,
+            by_member=True,
+        )
+    return entry
+
+
 def do_mark_notification_read(notification: Notification, *, actor: User) -> Notification:
     """Mark an inbox row read. Only its recipient may; marking again keeps the first time."""
     if notification.recipient_id != actor.pk:

@@ -418,9 +418,22 @@ class Job(models.Model):
 
 
 class AccessLog(models.Model):
-    """One reveal of personal data in full (or an unmasked export, or a cross-scope lookup)."""
+    """One reveal of personal data in full (or an unmasked export, or a cross-scope lookup).
 
-    user = models.ForeignKey(User, models.PROTECT, related_name="access_logs", verbose_name=_("user"))
+    ``user`` is the staff account that read it; it is empty when the person themselves read
+    their own data (a member signed in with a texted code, who is no Django user): then the
+    record (``model``, ``object_id``) is both what was read and who read it.
+    """
+
+    user = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_logs",
+        verbose_name=_("user"),
+        help_text=_("Empty: the person the record is about read it themselves (member session)."),
+    )
     action = models.CharField(_("action"), max_length=32)
     model = models.CharField(_("record type"), max_length=100)
     object_id = models.CharField(_("record"), max_length=64, blank=True)
@@ -443,7 +456,7 @@ class AccessLog(models.Model):
         indexes = [path_index("core_accesslog_fedpath", "id")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.action} {self.model}:{self.object_id}"
+        return f"{self.user or '-'} {self.action} {self.model}:{self.object_id}"
 
 
 class SecurityEvent(models.Model):

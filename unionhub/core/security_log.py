@@ -64,15 +64,19 @@ def record(
     obj: models.Model | None = None,
     detail: dict[str, Any] | None = None,
     federation_path: str | None = None,
+    by_member: bool = False,
 ) -> SecurityEvent:
     """Write one event. The request (default: the one being served) gives the address and actor.
+
+    ``by_member``: the person the record is about did it themselves (a member session, no
+    account), so no staff user signed in in the same browser is named as the actor.
 
     The event lands in the scope of the record it is about, else of the account, else of the
     actor; an event about nobody known (a failed log-in to a name that is no account) has no
     scope and only superusers see it.
     """
     request = request if request is not None else current_request()
-    actor = actor or _signed_in(request)
+    actor = None if by_member else actor or _signed_in(request)
     if federation_path is None:
         federation_path = next(
             (
