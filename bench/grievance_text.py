@@ -143,10 +143,20 @@ def seed(worker: Any) -> float:
              "client_key", "created_at", "search_tokens"],
             rows,
         )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE events_grievance")
-        cursor.execute("ANALYZE zones_visit")
+    vacuum()
     return time.perf_counter() - started
+
+
+def vacuum() -> None:
+    """VACUUM (ANALYZE) the two tables: rows written in bulk leave their GIN entries in the index's
+    pending list (and a rolled-back UPDATE dead rows), which every search reads through until
+    autovacuum comes by: 372 buffers instead of 6 for 职工之家 after the scan's rolled-back
+    UPDATE, 9 ms instead of 0.1. The search rows must not be measured against that."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) events_grievance")
+        cursor.execute("VACUUM (ANALYZE) zones_visit")
 
 
 def operations() -> list[Any]:
@@ -308,7 +318,7 @@ def measure_scan() -> list[Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from events.grievances import scan_deadlines
+    from events.grievances import reminder_cutoff, scan_deadlines
     from events.models import Grievance
 
     results = []
@@ -327,9 +337,10 @@ def measure_scan() -> list[Any]:
             # A working day's share: keep 1 % due (half overdue, half due soon), push the rest's due times away.
             ids = list(handling.order_by("id").values_list("id", flat=True))
             due_now = set(ids[::100])
-            Grievance.objects.filter(pk__in=[i for i in ids if i not in due_now]).update(
-                due_at=now + datetime.timedelta(days=30)
-            )
+            # Only those the scan would find (the older the seed, the more): fewer rows rewritten.
+            Grievance.objects.filter(
+                pk__in=[i for i in ids if i not in due_now], due_at__lte=reminder_cutoff(now)
+            ).update(due_at=now + datetime.timedelta(days=30))
             overdue = [i for n, i in enumerate(sorted(due_now)) if n % 2 == 0]
             soon = [i for i in due_now if i not in set(overdue)]
             Grievance.objects.filter(pk__in=overdue).update(due_at=now - datetime.timedelta(hours=3))
@@ -352,6 +363,7 @@ def measure_scan() -> list[Any]:
             raise _RollBack
     except _RollBack:
         pass
+    vacuum()  # the rolled-back UPDATEs' dead rows and GIN entries, before the next run's searches
     return results
 
 
