@@ -9,8 +9,9 @@ Each action locks the grievance's row, checks the actor's scope for its Action i
 transaction (verify, assign, pause, close need APPROVE; handling needs CHANGE), checks the
 status it starts from, and writes one timeline line (GrievanceEvent). Nothing about the
 submitter goes into notifications or work items, so employer-blind grievances stay blind
-whoever receives them. The deadline side (reminders, escalation) is claimed with conditional
-UPDATEs so that it happens once however often the beat task runs (events.tasks).
+whoever receives them. The deadline side (reminders, escalation) is claimed a batch at a time
+(row locks, then one UPDATE) so that it happens once however often, and however many at once,
+the beat task runs (events.tasks).
 """
 
 from __future__ import annotations

@@ -204,6 +204,7 @@ def test_many_falling_due_at_once_are_each_told_and_logged_once(many, django_ass
         assert g.scan_deadlines() == (40, 30)
     assert deadline_figures() == ONCE_EACH
     assert Notification.objects.filter(recipient=worker).count() == 20
+    assert Notification.objects.filter(recipient=chief).count() == 30 + 20
     assert Notification.objects.filter(recipient=township_staff, key__contains="-escalated-township").count() == 30
     assert g.scan_deadlines() == (0, 0)
     assert deadline_figures() == ONCE_EACH
