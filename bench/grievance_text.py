@@ -17,7 +17,7 @@ Then the rows (DESIGN.md rule 9), each beside its floor:
 - full-text search for grievances and for visit notes: through the API (``?q=``, page 50)
   ≤ 2× its floor and ≤ 50 ms at p95; the search itself (query read, ``restrict``,
   ``text_search``, the page through the ORM) ≤ 3× the raw SQL of the same page: the very
-  statement it compiles, ``to_tsvector(…) @@ to_tsquery(…)`` with the scope, columns, order
+  statement it compiles, ``search_vector @@ to_tsquery(…)`` with the scope, columns, order
   and limit, through a cursor (the floor column of that row);
 - recall over the query set, labelled by meaning, across both tables: ≥ 0.9 on average;
 - category suggestion: ≥ 2,000 texts per CPU-second of one process;
@@ -198,7 +198,7 @@ def search_page(kind: str, query: str, user: Any) -> Any:
 
 def raw_search_ms(kind: str, query: str, user: Any, iterations: int) -> float:
     """Median of the raw SQL of that very page (the statement ``search_page`` compiles: same
-    ``to_tsvector(…) @@ to_tsquery(…)``, scope condition, columns, order and limit) through a cursor.
+    ``search_vector @@ to_tsquery(…)``, scope condition, columns, order and limit) through a cursor.
 
     The same statement, not a leaner one: a floor that selected fewer columns or left the scope
     out would time other work than the search's (DESIGN.md rule 9)."""

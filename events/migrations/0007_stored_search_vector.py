@@ -30,4 +30,7 @@ class Migration(migrations.Migration):
             model_name='grievance',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='events_grievance_search'),
         ),
+        # Statistics for the new column now, not when autovacuum comes by: without them the planner
+        # guesses how many rows a word matches and may sort thousands instead of walking the key.
+        migrations.RunSQL("ANALYZE events_grievance", migrations.RunSQL.noop),
     ]

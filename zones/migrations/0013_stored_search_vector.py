@@ -40,4 +40,8 @@ class Migration(migrations.Migration):
             model_name='visit',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='zones_visit_search'),
         ),
+        # Statistics for the new column now, not when autovacuum comes by: without them the planner
+        # guesses how many rows a word matches and may sort thousands instead of walking the key.
+        migrations.RunSQL("ANALYZE zones_visit", migrations.RunSQL.noop),
+        migrations.RunSQL("ANALYZE zones_finding", migrations.RunSQL.noop),
     ]
