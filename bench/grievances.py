@@ -1,7 +1,8 @@
 """The grievance deadline scan at Ningbo scale (issue 6: the overdue scan over 50,000 open grievances ≤ 5 s).
 
-Run on a scratch database (it writes 50,000 grievances under a federation of its own and
-deletes them at the end; nothing else is touched):
+Run on a scratch database with no open grievances (it refuses to run otherwise: the scan
+would remind and escalate those too). It writes 50,000 grievances under a federation of its
+own and deletes them at the end:
 
     DEBUG=true DATABASE_URL=… .venv/bin/python -m bench.grievances [--open 50000]
 
@@ -91,6 +92,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--open", type=int, default=50_000)
     options = parser.parse_args()
+    # scan_deadlines() scans the whole database: any other grievance being handled would be
+    # reminded and escalated for real (and counted in the figures).
+    others = Grievance.objects.filter(status__in=OPEN_STATES, paused_at__isnull=True).count()
+    if others:
+        raise SystemExit(f"bench.grievances needs a scratch database: it holds {others:,} open grievances already")
     county, due_soon, overdue = seed(options.open)
     print(f"{options.open} open grievances: {due_soon} due within the reminder window, {overdue} overdue")
     try:

@@ -9,21 +9,24 @@ Each action locks the grievance's row, checks the actor's scope for its Action i
 transaction (verify, assign, pause, close need APPROVE; handling needs CHANGE), checks the
 status it starts from, and writes one timeline line (GrievanceEvent). Nothing about the
 submitter goes into notifications or work items, so employer-blind grievances stay blind
-whoever receives them. The deadline side (reminders, escalation) is claimed with conditional
-UPDATEs so that it happens once however often the beat task runs (events.tasks).
+whoever receives them. The deadline side (reminders, escalation) is claimed a batch at a time
+(row locks, then one UPDATE) so that it happens once however often, and however many at once,
+the beat task runs (events.tasks).
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +36,8 @@ from stations.models import HelpRequest
 from unionhub.core.actions import save_scoped
 from unionhub.core.choices import Action, FederationKind, Role
 from unionhub.core.images import ProcessedImage
-from unionhub.core.models import Federation, User
-from unionhub.core.notify import notify
+from unionhub.core.models import Federation, RoleAssignment, User
+from unionhub.core.notify import Message, notify, notify_many
 from unionhub.core.scoping import ensure_in_scope
 from unionhub.core.text.classify import learn, suggest_category
 from zones.actions import do_raise_work_item
@@ -55,6 +58,7 @@ from .choices import (
 from .models import Grievance, GrievanceAttachment, GrievanceEvent
 
 S = GrievanceStatus
+CATEGORY_LABELS = dict(GrievanceCategory.choices)  # lazy labels: translated when str() is taken
 # What a station's "I need help" topic becomes when it is taken up as a grievance.
 HELP_TOPIC_CATEGORY = {
     HelpTopic.WAGES: GrievanceCategory.WAGE_ARREARS,
@@ -503,102 +507,179 @@ def reminder_cutoff(now: datetime.datetime) -> datetime.datetime:
     return working_days.due_at(now, settings.GRIEVANCE_REMIND_WORKING_DAYS)
 
 
-def remind_if_due(
-    grievance_id: int, *, now: datetime.datetime | None = None, cutoff: datetime.datetime | None = None
-) -> bool:
-    """Remind the handlers once per due time, once it is GRIEVANCE_REMIND_WORKING_DAYS working days
-    away or less; True if the reminder was sent by this call."""
-    now = now or timezone.now()
-    cutoff = cutoff or reminder_cutoff(now)
-    with transaction.atomic():
-        claimed = (
-            Grievance.objects.filter(
-                pk=grievance_id, status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__gte=now, due_at__lte=cutoff
-            )
-            .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_at")))
-            .update(reminded_for=F("due_at"))
-        )
-        if not claimed:
-            return False
-        grievance = Grievance.objects.get(pk=grievance_id)
-        due = timezone.localtime(grievance.due_at)  # type: ignore[arg-type]
-        notify(
-            _handlers(grievance),
-            key=f"grievance-{grievance.pk}-due-{due:%Y%m%d%H%M}",
-            title=_title(_("Grievance {code} is due on {date}"), grievance, date=f"{due:%Y-%m-%d}"),
-            body=grievance.get_category_display(),
-            link=admin_link(grievance),
-        )
-        _log(grievance, GrievanceEventKind.REMINDER, None, text=f"{due:%Y-%m-%d}", internal=True)
-    return True
-
-
-def escalate_if_overdue(grievance_id: int, *, now: datetime.datetime | None = None) -> str | None:
-    """Escalate an overdue grievance one level, exactly once per level: zone → township when past its
-    due time, township → county GRIEVANCE_COUNTY_AFTER_WORKING_DAYS working days later. Returns the
-    level reached now, or None."""
-    now = now or timezone.now()
-    current = Grievance.objects.filter(pk=grievance_id).values("escalation_level", "escalated_at").first()
-    if current is None:
-        return None
-    handling = Q(pk=grievance_id, status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__lt=now)
-    if current["escalation_level"] == EscalationLevel.ZONE:
-        level, condition = EscalationLevel.TOWNSHIP, handling & Q(escalation_level=EscalationLevel.ZONE)
-    elif current["escalation_level"] == EscalationLevel.TOWNSHIP:
-        after = settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS
-        if current["escalated_at"] is None or working_days.between(current["escalated_at"], now) < after:
-            return None
-        level = EscalationLevel.COUNTY
-        condition = handling & Q(escalation_level=EscalationLevel.TOWNSHIP, escalated_at=current["escalated_at"])
-    else:
-        return None
-    with transaction.atomic():
-        if not Grievance.objects.filter(condition).update(escalation_level=level, escalated_at=now):
-            return None  # not overdue, paused, or escalated by a concurrent run
-        grievance = Grievance.objects.select_related("federation").get(pk=grievance_id)
-        node = _level_node(grievance.federation, level)
-        staff = User.objects.filter(
-            is_active=True, role_assignments__role=Role.FEDERATION_STAFF, role_assignments__federation=node
-        ).distinct()
-        notify(
-            [*staff, *_handlers(grievance)],
-            key=f"grievance-{grievance.pk}-escalated-{level}",
-            title=_title(_("Grievance {code} is overdue: escalated to {level}"), grievance, level=node.name),
-            body=grievance.get_category_display(),
-            link=admin_link(grievance),
-        )
-        _log(grievance, GrievanceEventKind.ESCALATION, None, text=str(EscalationLevel(level).label), internal=True)
-    return level
-
-
 def scan_deadlines(*, now: datetime.datetime | None = None, batch: int = 2000) -> tuple[int, int]:
     """Remind what is due soon and escalate what is overdue; returns (reminded, escalated).
 
-    Reads only grievances being handled and not paused (a partial index on due_at), and among
-    them only those due within the reminder window, or overdue and not yet escalated as far as
-    their time allows; each is then claimed on its own.
+    Each kind is claimed in one go, up to ``batch`` grievances (the beat task comes back for the
+    rest): county escalations before township ones, so that no grievance climbs two levels in
+    one run. Reads go through the partial index on due_at (grievances being handled, not paused).
     """
     now = now or timezone.now()
-    cutoff = reminder_cutoff(now)
-    handling = Grievance.objects.filter(status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__isnull=False)
-    remind_ids = (
-        handling.filter(due_at__gte=now, due_at__lte=cutoff)
-        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_at")))
-        .values_list("pk", flat=True)
-    )
-    # N working days are at least N calendar days: a cheap first filter for the county level.
-    township_since = now - datetime.timedelta(days=settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS)
-    overdue_ids = (
-        handling.filter(due_at__lt=now)
-        .filter(
-            Q(escalation_level=EscalationLevel.ZONE)
-            | Q(escalation_level=EscalationLevel.TOWNSHIP, escalated_at__lte=township_since)
-        )
-        .values_list("pk", flat=True)
-    )
-    reminded = sum(remind_if_due(pk, now=now, cutoff=cutoff) for pk in list(remind_ids[:batch]))
-    escalated = sum(escalate_if_overdue(pk, now=now) is not None for pk in list(overdue_ids[:batch]))
+    reminded = len(_remind(_handling(), now=now, limit=batch))
+    escalated = len(_escalate(_handling(), EscalationLevel.COUNTY, now=now, limit=batch))
+    escalated += len(_escalate(_handling(), EscalationLevel.TOWNSHIP, now=now, limit=batch))
     return reminded, escalated
+
+
+def remind_if_due(grievance_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """The reminder for one grievance (the scan's own claim): True if it was sent by this call."""
+    return bool(_remind(_handling().filter(pk=grievance_id), now=now or timezone.now(), limit=1))
+
+
+def escalate_if_overdue(grievance_id: int, *, now: datetime.datetime | None = None) -> str | None:
+    """Escalate one overdue grievance a level if its time has come (the scan's own claims); returns
+    the level reached now, or None."""
+    now = now or timezone.now()
+    for level in (EscalationLevel.COUNTY, EscalationLevel.TOWNSHIP):
+        if _escalate(_handling().filter(pk=grievance_id), level, now=now, limit=1):
+            return level
+    return None
+
+
+def _handling() -> QuerySet[Grievance]:
+    """Grievances whose clock runs: being handled, not paused (the partial index events_grievance_open_due)."""
+    return Grievance.objects.filter(status__in=GRIEVANCE_OPEN, paused_at__isnull=True, due_at__isnull=False)
+
+
+# What telling and logging a claim reads (not the submitter's details, nor the long text).
+CLAIM_FIELDS = ("tracking_code", "category", "due_at", "federation", "zone", "assignee", "assigned_union")
+
+
+def _claim(candidates: QuerySet[Grievance], limit: int, **claimed: Any) -> list[Grievance]:
+    """Claim up to ``limit`` of ``candidates``: lock them, skipping rows a concurrent scan holds, and
+    set ``claimed`` on them, so that they leave ``candidates`` for good once this transaction commits.
+
+    The row lock is the claim (DESIGN.md rule 6): a concurrent scan skips locked rows, and a row
+    locked after our commit no longer matches ``candidates`` (PostgreSQL checks the condition
+    again on the row it locks), so each grievance is claimed by one scan exactly once. Call
+    inside the transaction that also writes the claim's notifications and timeline.
+    """
+    locked = candidates.select_for_update(skip_locked=True).only(*CLAIM_FIELDS).order_by("due_at", "pk")
+    rows = list(locked[:limit])
+    if rows:
+        Grievance.objects.filter(pk__in=[row.pk for row in rows]).update(**claimed)
+    return rows
+
+
+def _remind(candidates: QuerySet[Grievance], *, now: datetime.datetime, limit: int) -> list[Grievance]:
+    """Remind the handlers, once per due time, of grievances due within GRIEVANCE_REMIND_WORKING_DAYS
+    working days; returns the grievances reminded."""
+    due_soon = candidates.filter(due_at__gte=now, due_at__lte=reminder_cutoff(now)).filter(
+        Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_at"))
+    )
+    with transaction.atomic():
+        claimed = _claim(due_soon, limit, reminded_for=F("due_at"))
+        if not claimed:
+            return []
+        handlers = _handlers_of(claimed)
+        messages, timeline = [], []
+        for grievance in claimed:
+            due = timezone.localtime(grievance.due_at)  # type: ignore[arg-type]
+            messages.append(
+                Message(
+                    handlers[grievance.pk],
+                    key=f"grievance-{grievance.pk}-due-{due:%Y%m%d%H%M}",  # one per due time: a rerun adds nothing
+                    title=_title(_("Grievance {code} is due on {date}"), grievance, date=f"{due:%Y-%m-%d}"),
+                    body=_category_label(grievance),
+                    link=admin_link(grievance),
+                )
+            )
+            timeline.append(_event(grievance, GrievanceEventKind.REMINDER, f"{due:%Y-%m-%d}"))
+        notify_many(messages)
+        GrievanceEvent.objects.bulk_create(timeline)
+    return claimed
+
+
+def _escalate(candidates: QuerySet[Grievance], level: str, *, now: datetime.datetime, limit: int) -> list[Grievance]:
+    """Escalate overdue grievances to ``level``, exactly once per level: to the township when past
+    their due time, to the county GRIEVANCE_COUNTY_AFTER_WORKING_DAYS working days after reaching
+    the township. Returns the grievances escalated."""
+    overdue = candidates.filter(due_at__lt=now)
+    if level == EscalationLevel.TOWNSHIP:
+        overdue = overdue.filter(escalation_level=EscalationLevel.ZONE)
+    else:
+        overdue = overdue.filter(escalation_level=EscalationLevel.TOWNSHIP, escalated_at__isnull=False)
+        after = settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS
+        if after > 0:  # escalated on or before that date: `after` working days have passed since
+            last_day = working_days.counted_since(now, after) + datetime.timedelta(days=1)
+            overdue = overdue.filter(
+                escalated_at__lt=timezone.make_aware(datetime.datetime.combine(last_day, datetime.time()))
+            )
+    with transaction.atomic():
+        claimed = _claim(overdue, limit, escalation_level=level, escalated_at=now)
+        if not claimed:
+            return []
+        nodes = _level_nodes(claimed, level)
+        staff = _federation_staff(set(nodes.values()))
+        handlers = _handlers_of(claimed)
+        label = str(EscalationLevel(level).label)
+        messages, timeline = [], []
+        for grievance in claimed:
+            node = nodes[grievance.pk]
+            messages.append(
+                Message(
+                    [*staff[node.pk], *handlers[grievance.pk]],
+                    key=f"grievance-{grievance.pk}-escalated-{level}",  # one per level: a rerun adds nothing
+                    title=_title(_("Grievance {code} is overdue: escalated to {level}"), grievance, level=node.name),
+                    body=_category_label(grievance),
+                    link=admin_link(grievance),
+                )
+            )
+            timeline.append(_event(grievance, GrievanceEventKind.ESCALATION, label))
+        notify_many(messages)
+        GrievanceEvent.objects.bulk_create(timeline)
+    return claimed
+
+
+def _category_label(grievance: Grievance) -> str:
+    """``get_category_display()`` without its per-call cost (it rebuilds the choices on each call)."""
+    return str(CATEGORY_LABELS.get(grievance.category, grievance.category))
+
+
+def _event(grievance: Grievance, kind: str, text: str) -> GrievanceEvent:
+    """An internal timeline line written by the deadline scan (no actor), for bulk_create."""
+    return GrievanceEvent(grievance=grievance, kind=kind, actor=None, text=text[:4000], internal=True)
+
+
+def _handlers_of(grievances: list[Grievance]) -> dict[int, list[User]]:
+    """Who handles each grievance now (by pk): the assigned user, else the assigned union's chairs,
+    else its zone's workers; in at most three queries for all of them."""
+    assignees = User.objects.in_bulk({g.assignee_id for g in grievances if g.assignee_id})
+    chairs: dict[int, list[User]] = defaultdict(list)
+    union_ids = {g.assigned_union_id for g in grievances if not g.assignee_id and g.assigned_union_id}
+    for chair in UnionChair.objects.filter(union_id__in=union_ids).select_related("user"):
+        chairs[chair.union_id].append(chair.user)
+    workers: dict[int, list[User]] = defaultdict(list)
+    zone_ids = {g.zone_id for g in grievances if not g.assignee_id and not g.assigned_union_id and g.zone_id}
+    for binding in ZoneStaff.objects.filter(zone_id__in=zone_ids).select_related("user"):
+        workers[binding.zone_id].append(binding.user)
+    handlers: dict[int, list[User]] = {}
+    for g in grievances:
+        if g.assignee_id:
+            handlers[g.pk] = [assignees[g.assignee_id]]
+        elif g.assigned_union_id:
+            handlers[g.pk] = chairs[g.assigned_union_id]
+        else:
+            handlers[g.pk] = workers[g.zone_id] if g.zone_id else []
+    return handlers
+
+
+def _level_nodes(grievances: list[Grievance], level: str) -> dict[int, Federation]:
+    """Where each grievance's escalation goes (``_level_node``) (by grievance pk), in two queries."""
+    own = Federation.objects.in_bulk({g.federation_id for g in grievances})
+    tree = Federation.objects.in_bulk({pk for federation in own.values() for pk in federation.ancestor_ids()})
+    return {g.pk: _level_node(own[g.federation_id], level, tree) for g in grievances}
+
+
+def _federation_staff(nodes: set[Federation]) -> dict[int, list[User]]:
+    """The active federation staff of each node (by federation pk), in one query."""
+    staff: dict[int, list[User]] = defaultdict(list)
+    assignments = RoleAssignment.objects.filter(
+        role=Role.FEDERATION_STAFF, federation__in=nodes, user__is_active=True
+    ).select_related("user")
+    for assignment in assignments:
+        staff[assignment.federation_id].append(assignment.user)
+    return staff
 
 
 def check_calendar(*, today: datetime.date | None = None) -> bool:
@@ -741,28 +822,16 @@ def _tell_assignee(grievance: Grievance) -> None:
         )
 
 
-def _handlers(grievance: Grievance) -> list[User]:
-    """Who handles it now: the assigned user, the assigned union's chairs, else the zone's workers."""
-    if grievance.assignee_id:
-        return [grievance.assignee]  # type: ignore[list-item]
-    if grievance.assigned_union_id:
-        return [chair.user for chair in UnionChair.objects.filter(union_id=grievance.assigned_union_id)]
-    if grievance.zone_id:
-        return [binding.user for binding in ZoneStaff.objects.filter(zone_id=grievance.zone_id).select_related("user")]
-    return []
-
-
-def _level_node(federation: Federation, level: str) -> Federation:
-    """The federation an escalation goes to: the nearest township (or county) at or above the
-    grievance's own; its own federation when the tree has no node of that kind above it."""
-    kind = FederationKind.TOWNSHIP if level == EscalationLevel.TOWNSHIP else FederationKind.COUNTY
-    ancestors = Federation.objects.filter(pk__in=federation.ancestor_ids(), kind=kind).order_by("-depth").first()
-    if ancestors is None and level == EscalationLevel.COUNTY:
-        ancestors = (
-            Federation.objects.filter(
-                pk__in=federation.ancestor_ids(), kind__in=[FederationKind.CITY, FederationKind.PROVINCE]
-            )
-            .order_by("-depth")
-            .first()
-        )
-    return ancestors or federation
+def _level_node(federation: Federation, level: str, tree: dict[int, Federation]) -> Federation:
+    """The federation an escalation to ``level`` goes to: the nearest township (for the county: the
+    nearest county, else city or province) at or above the grievance's own; its own federation
+    when the tree has none. ``tree`` holds its ancestors, itself included, by pk."""
+    if level == EscalationLevel.TOWNSHIP:
+        choices = [{FederationKind.TOWNSHIP}]
+    else:
+        choices = [{FederationKind.COUNTY}, {FederationKind.CITY, FederationKind.PROVINCE}]
+    nearest_first = [tree[pk] for pk in reversed(federation.ancestor_ids()) if pk in tree]
+    for kinds in choices:
+        if node := next((n for n in nearest_first if n.kind in kinds), None):
+            return node
+    return federation

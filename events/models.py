@@ -30,7 +30,7 @@ from unionhub.core.models import CopiesScope, Federation, ProtectedPhone, path_i
 from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec, grants_for
 from unionhub.core.text.index import fill_search_tokens
-from unionhub.core.text.search import search_index
+from unionhub.core.text.search import search_index, stored_search_vector
 from unionhub.core.validators import is_landline, validate_caller_phone
 from zones.choices import Sector
 from zones.models import GrassrootsUnion, Zone
@@ -670,6 +670,7 @@ class Grievance(ProtectedPhone):
     # Chinese text (unionhub.core.text, docs/text.md): the search document, the category the
     # description suggests on intake, and the category the model was last taught from it.
     search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
+    search_vector = stored_search_vector()  # what text_search matches (unionhub.core.text.search)
     suggested_category = models.CharField(
         _("suggested category"), max_length=24, choices=GrievanceCategory.choices, blank=True, editable=False
     )
@@ -700,6 +701,7 @@ class Grievance(ProtectedPhone):
             "pin_hash",
             "submitter_name",
             "search_tokens",
+            "search_vector",
         ]
     )
 

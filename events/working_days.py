@@ -72,6 +72,26 @@ def between(start: datetime.date | datetime.datetime, end: datetime.date | datet
     return sum(is_working_day(first + datetime.timedelta(days=i), known) for i in range((last - first).days))
 
 
+def counted_since(end: datetime.date | datetime.datetime, n: int) -> datetime.date:
+    """The latest date ``start`` with ``between(start, end) >= n`` (n > 0): the n-th working day
+    before ``end``. Earlier dates count at least as many working days and later ones fewer, so
+    "n working days have passed since ``start``" is one comparison, ``start <= counted_since(end, n)``,
+    that a query can make for many rows at once."""
+    day = _as_date(end)
+    known: dict[datetime.date, str] = {}
+    fetched_from = day
+    counted = 0
+    while counted < n:
+        day -= datetime.timedelta(days=1)
+        if day < fetched_from:
+            # As in add(): two calendar weeks per working week plus the longest holiday, in one query.
+            fetched_from = day - datetime.timedelta(days=(n - counted) * 2 + 21)
+            known = exceptions(fetched_from, day)
+        if is_working_day(day, known):
+            counted += 1
+    return day
+
+
 def due_at(start: datetime.date | datetime.datetime, n: int) -> datetime.datetime:
     """The end (local time) of the ``n``-th working day after ``start``."""
     return timezone.make_aware(datetime.datetime.combine(add(start, n), END_OF_DAY))

@@ -21,7 +21,7 @@ from unionhub.core.models import CopiesScope, Federation, path_index, validate_r
 from unionhub.core.pii_scan import mask_id_numbers
 from unionhub.core.scoping import ScopedManager, ScopeSpec
 from unionhub.core.text.index import fill_search_tokens
-from unionhub.core.text.search import search_index
+from unionhub.core.text.search import search_index, stored_search_vector
 from unionhub.core.validators import normalise_credit_code, validate_credit_code, validate_union_credit_code
 
 from .choices import (
@@ -359,13 +359,14 @@ class Visit(CopiesScope):
     # jieba tokens of the notes for full-text search (unionhub.core.text): filled on save,
     # by `manage.py reindex_text` for COPY-loaded rows; GIN-indexed as to_tsvector('simple', …).
     search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)
+    search_vector = stored_search_vector()  # what text_search matches (unionhub.core.text.search)
     client_key = models.CharField(_("idempotency key"), max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     scope_spec = VISIT_SCOPE
     search_sources = ("notes",)
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["federation_path", "position", "search_tokens"])
+    history = HistoricalRecords(excluded_fields=["federation_path", "position", "search_tokens", "search_vector"])
 
     class Meta:
         verbose_name = _("visit")
@@ -446,6 +447,7 @@ class Finding(CopiesScope):
     category = models.CharField(_("what is needed"), max_length=16, choices=ResourceCategory.choices, blank=True)
     description = models.TextField(_("description"))
     search_tokens = models.TextField(_("search tokens"), blank=True, default="", editable=False)  # as Visit's
+    search_vector = stored_search_vector()
     status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="findings", verbose_name=_("raised by")
@@ -456,7 +458,7 @@ class Finding(CopiesScope):
     scope_spec = VISIT_SCOPE
     search_sources = ("description",)
     objects = ScopedManager()
-    history = HistoricalRecords(excluded_fields=["federation_path", "search_tokens"])
+    history = HistoricalRecords(excluded_fields=["federation_path", "search_tokens", "search_vector"])
 
     class Meta:
         verbose_name = _("finding")

@@ -19,7 +19,14 @@ def stored_nowhere(response) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/members/", "/api/v1/grievances/", "/admin/members/member/", "/admin/events/grievance/", "/dashboard/", "/m/"],
+    [
+        "/api/v1/members/",
+        "/api/v1/grievances/",
+        "/admin/members/member/",
+        "/admin/events/grievance/",
+        "/dashboard/",
+        "/m/",
+    ],
 )
 def test_staff_pages_and_api_answers_are_not_stored(path):
     staff = RoleAssignmentFactory(role=Role.FEDERATION_STAFF).user

@@ -1,16 +1,19 @@
 """Grievance deadlines in working days, with frozen time: across National Day and its make-up Saturday,
-pauses that give the time back, reminders once, escalation exactly once per level, the calendar warning."""
+pauses that give the time back, reminders once, escalation exactly once per level, the calendar warning;
+many falling due at once and two scans at once, each grievance told and logged exactly once."""
 
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from events import grievances as g
 from events import working_days
-from events.models import WorkingDay
+from events.models import GrievanceEvent, WorkingDay
 from events.tasks import check_grievance_deadlines
 from tests import factories as f
 from tests.events.factories import GrievanceFactory
@@ -154,3 +157,97 @@ def test_staff_are_warned_in_november_when_next_years_calendar_is_missing(clock)
     WorkingDay.objects.filter(date__year=2027).update(confirmed=True)
     clock("2026-11-04 09:00")
     assert not g.check_calendar()
+
+
+@pytest.fixture
+def many(clock, settings):
+    """On Monday 13 October 2025, 09:00: 40 grievances due tomorrow (a reminder each) and 30 overdue
+    since Friday (an escalation each), in one zone; 10 of each assigned to a worker of their own."""
+    settings.GRIEVANCE_REMIND_WORKING_DAYS = 1
+    settings.GRIEVANCE_COUNTY_AFTER_WORKING_DAYS = 5
+    county = f.FederationFactory(name="某区总工会", kind="county")
+    township = f.FederationFactory(name="某街道总工会", kind="township", parent=county)
+    zone = f.ZoneFactory(federation=township)
+    union = f.GrassrootsUnionFactory(zone=zone, federation=township)
+    chief, worker = f.UserFactory(username="chief"), f.UserFactory(username="worker")
+    ZoneStaff.objects.create(user=chief, zone=zone, role=Role.ZONE_CHIEF)
+    township_staff = f.UserFactory(username="township")
+    RoleAssignment.objects.create(user=township_staff, role=Role.FEDERATION_STAFF, federation=township)
+    now = clock("2025-10-13 09:00")
+    tomorrow = timezone.make_aware(datetime.datetime(2025, 10, 14, 23, 59))
+    friday = timezone.make_aware(datetime.datetime(2025, 10, 10, 23, 59))
+    for count, due in [(40, tomorrow), (30, friday)]:
+        for n in range(count):
+            GrievanceFactory(
+                union=union, status="assigned", verified_at=now, due_at=due, assignee=worker if n < 10 else None
+            )
+    return chief, worker, township_staff
+
+
+def deadline_figures():
+    return {
+        "reminders": GrievanceEvent.objects.filter(kind="reminder").count(),
+        "escalations": GrievanceEvent.objects.filter(kind="escalation").count(),
+        "due notices": Notification.objects.filter(key__contains="-due-").count(),
+        "escalation notices": Notification.objects.filter(key__contains="-escalated-").count(),
+    }
+
+
+# 40 reminders: 10 to the assigned worker, 30 to the zone's chief. 30 escalations: each to the
+# township's staff and to the handlers (10 to the worker, 20 to the chief).
+ONCE_EACH = {"reminders": 40, "escalations": 30, "due notices": 40, "escalation notices": 60}
+
+
+def test_many_falling_due_at_once_are_each_told_and_logged_once(many, django_assert_max_num_queries):
+    chief, worker, township_staff = many
+    with django_assert_max_num_queries(30):  # batched: the count does not grow with the grievances
+        assert g.scan_deadlines() == (40, 30)
+    assert deadline_figures() == ONCE_EACH
+    assert Notification.objects.filter(recipient=worker).count() == 20
+    assert Notification.objects.filter(recipient=chief).count() == 30 + 20
+    assert Notification.objects.filter(recipient=township_staff, key__contains="-escalated-township").count() == 30
+    assert g.scan_deadlines() == (0, 0)
+    assert deadline_figures() == ONCE_EACH
+
+
+def test_small_batches_come_to_the_same(many):
+    totals = [0, 0]
+    while (step := g.scan_deadlines(batch=7)) != (0, 0):
+        totals = [totals[0] + step[0], totals[1] + step[1]]
+    assert totals == [40, 30]
+    assert deadline_figures() == ONCE_EACH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scans_at_once_do_everything_exactly_once(many, monkeypatch):
+    """The first scan takes 5 of each kind and holds them while a second one runs: the second skips
+    the rows the first has locked and takes all the rest; a rerun then finds nothing."""
+    holding, release = threading.Event(), threading.Event()
+    tell = g._handlers_of
+
+    def slow_to_tell(grievances):  # the first scan waits here, its claimed rows locked
+        if threading.current_thread().name == "first":
+            holding.set()
+            assert release.wait(30)
+        return tell(grievances)
+
+    monkeypatch.setattr(g, "_handlers_of", slow_to_tell)
+    results = {}
+
+    def first():
+        try:
+            results["first"] = g.scan_deadlines(batch=5)
+        finally:
+            release.set()
+            connection.close()
+
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    assert holding.wait(30)
+    results["second"] = g.scan_deadlines()
+    release.set()
+    thread.join(30)
+    # The second scan ran while the first held its 5 reminders, before the first came to escalations.
+    assert results == {"first": (5, 0), "second": (35, 30)}
+    assert g.scan_deadlines() == (0, 0)
+    assert deadline_figures() == ONCE_EACH

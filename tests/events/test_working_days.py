@@ -63,6 +63,16 @@ def test_between_counts_working_days_from_the_first_up_to_the_last():
     assert working_days.between(D(2025, 10, 14), D(2025, 10, 1)) == 0
 
 
+def test_counted_since_is_the_latest_start_with_enough_working_days_between():
+    # Across National Day 2025 (1-8 October off, Saturday 11 October worked) and plain weekends.
+    for end in [D(2025, 10, 9), D(2025, 10, 13), D(2025, 10, 22), D(2026, 2, 24)]:
+        for n in [1, 3, 5, 15]:
+            start = working_days.counted_since(end, n)
+            assert working_days.between(start, end) >= n
+            assert working_days.between(start + datetime.timedelta(days=1), end) < n
+    assert working_days.counted_since(D(2025, 10, 9), 1) == D(2025, 9, 30)
+
+
 def test_due_at_is_the_end_of_the_last_working_day_in_local_time():
     start = timezone.make_aware(datetime.datetime(2025, 9, 30, 10, 0))
     due = timezone.localtime(working_days.due_at(start, 5))

@@ -11,7 +11,7 @@ from psycopg import sql
 
 def column_plan(model: type[models.Model], fields: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
     """Columns for COPY: the given fields, then every other concrete field with its default
-    (fields with a database default are left to the database).
+    (fields with a database default, and generated columns, are left to the database).
 
     Fields added to a model later are then filled as ``Model()`` would fill them, so a loader
     keeps working; a NOT NULL field without a default makes COPY fail loudly.
@@ -21,7 +21,8 @@ def column_plan(model: type[models.Model], fields: Sequence[str]) -> tuple[list[
     given = {f.attname for f in named}
     constants = []
     for f in model._meta.concrete_fields:
-        if f.attname not in given and not f.has_db_default():  # a database default fills itself
+        # A database default fills itself; a generated column (a search vector) may not be written.
+        if f.attname not in given and not f.has_db_default() and not f.generated:
             columns.append(str(f.column))
             constants.append(f.get_db_prep_save(f.get_default(), connection))
     return columns, tuple(constants)

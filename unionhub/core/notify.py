@@ -53,6 +53,17 @@ class Notified:
     deliveries: list[Delivery] = field(default_factory=list)
 
 
+@dataclass
+class Message:
+    """One notification for ``notify_many``: its recipients and what ``notify`` takes besides."""
+
+    recipients: Iterable[User]
+    key: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+
 def notify(
     recipients: Iterable[User],
     *,
@@ -69,27 +80,42 @@ def notify(
     delivery on that channel, and inactive users none on any outside channel. ``link``
     goes into outside messages only when it is an absolute address.
     """
+    return notify_many([Message(recipients, key, title, body, link)], channels=channels)
+
+
+def notify_many(messages: Iterable[Message], *, channels: Iterable[str] = (Channel.INBOX,)) -> Notified:
+    """``notify`` for many messages at once (a scan that tells hundreds of handlers): the same rows
+    under the same keys, in a handful of statements whatever the number of messages."""
     channels = list(dict.fromkeys(Channel(c) for c in channels))
-    users = list({user.pk: user for user in recipients}.values())
-    _check_key(key)
+    # Recipients deduplicated per message, as notify() always did.
+    wanted = [(m, list({user.pk: user for user in m.recipients}.values())) for m in messages]
+    for message, _users in wanted:
+        _check_key(message.key)
     result = Notified()
     with transaction.atomic():
         if Channel.INBOX in channels:
             Notification.objects.bulk_create(
-                [Notification(recipient=u, key=key, title=title[:200], body=body, link=link) for u in users],
-                ignore_conflicts=True,
+                [
+                    Notification(recipient=u, key=m.key, title=m.title[:200], body=m.body, link=m.link)
+                    for m, users in wanted
+                    for u in users
+                ],
+                ignore_conflicts=True,  # (recipient, key) is unique: a rerun writes nothing new
             )
-            result.notifications = list(Notification.objects.filter(key=key, recipient__in=users).order_by("id"))
-        inbox = {n.recipient_id: n for n in result.notifications}
+            pairs = {(u.pk, m.key) for m, users in wanted for u in users}
+            found = Notification.objects.filter(key__in={m.key for m, _users in wanted}).order_by("id")
+            result.notifications = [n for n in found if (n.recipient_id, n.key) in pairs]
+        inbox = {(n.recipient_id, n.key): n for n in result.notifications}
         rows = [
             Delivery(
-                notification=inbox.get(user.pk),
+                notification=inbox.get((user.pk, m.key)),
                 channel=channel,
                 target=user_target(user),
-                key=delivery_key(key, channel, user_target(user)),
-                subject=title[:200],
-                body=_outside_body(body, link),
+                key=delivery_key(m.key, channel, user_target(user)),
+                subject=m.title[:200],
+                body=_outside_body(m.body, m.link),
             )
+            for m, users in wanted
             for user in users
             if user.is_active
             for channel in channels

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .search import SEARCH_FIELD, text_search
+from .search import SEARCH_VECTOR_FIELD, text_search
 from .segment import normalise
 
 MAX_QUERY_LENGTH = 100
@@ -35,7 +35,7 @@ def validate_search_text(value: str) -> None:
 class TextSearchFilter(django_filters.CharFilter):
     """Rows whose stored search tokens match the words (and synonyms) of the query."""
 
-    def __init__(self, *args: Any, search_field: str = SEARCH_FIELD, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, search_field: str = SEARCH_VECTOR_FIELD, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
         kwargs.setdefault("validators", [validate_search_text])
         kwargs.setdefault("label", _("words to search for (synonyms count)"))

@@ -1,9 +1,12 @@
 """Full-text search over stored token documents, and highlighted snippets.
 
 A searchable model keeps ``search_tokens``: ``search_document`` of its text (segmented in
-Python by jieba, because no Chinese parser for PostgreSQL is packaged in Debian). Its GIN
-index is on ``to_tsvector('simple', search_tokens)`` (``search_index``), and
-``text_search`` filters with the very same expression, so the planner uses it.
+Python by jieba, because no Chinese parser for PostgreSQL is packaged in Debian), and
+``search_vector``, the stored ``to_tsvector('simple', search_tokens)`` (a generated column,
+``stored_search_vector``). Its GIN index is on that column (``search_index``) and
+``text_search`` matches against it: a query never recomputes ``to_tsvector`` for the rows it
+passes (with the lists' id order the planner walks the primary key and filters; recomputing
+cost 8.9 ms against 0.25 ms from the stored column for a common word over 50,000 grievances).
 
 How a query is read, for recall (docs/text.md):
 
@@ -22,14 +25,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.db.models import GeneratedField, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from .segment import analyse, normalise, subwords
 from .vocabulary import vocabulary
 
 SEARCH_FIELD = "search_tokens"
+SEARCH_VECTOR_FIELD = "search_vector"
 MAX_QUERY_TERMS = 8  # a pasted paragraph is not a query: its first terms are
 
 # A query: terms ANDed; a term: alternatives ORed; an alternative: tokens ANDed.
@@ -66,17 +70,22 @@ def search_vector(field: str = SEARCH_FIELD) -> SearchVector:
     return SearchVector(field, config="simple")
 
 
-def search_index(name: str, field: str = SEARCH_FIELD) -> GinIndex:
-    """The GIN index for ``text_search``: same expression as the filter, or the planner ignores it."""
-    return GinIndex(search_vector(field), name=name)
+def stored_search_vector(field: str = SEARCH_FIELD) -> GeneratedField:
+    """The ``search_vector`` column of a searchable model: ``to_tsvector('simple', field)``, stored."""
+    return GeneratedField(expression=search_vector(field), output_field=SearchVectorField(), db_persist=True)
 
 
-def text_search(queryset: QuerySet[Any], query: str, field: str = SEARCH_FIELD) -> QuerySet[Any]:
-    """Rows of ``queryset`` whose stored tokens match ``query`` (no rows for an empty query)."""
+def search_index(name: str) -> GinIndex:
+    """The GIN index for ``text_search``, on the stored ``search_vector`` column."""
+    return GinIndex(fields=[SEARCH_VECTOR_FIELD], name=name)
+
+
+def text_search(queryset: QuerySet[Any], query: str, vector: str = SEARCH_VECTOR_FIELD) -> QuerySet[Any]:
+    """Rows of ``queryset`` whose stored search vector matches ``query`` (no rows for an empty query)."""
     raw = tsquery(query)
     if not raw:
         return queryset.none()
-    return queryset.alias(_text=search_vector(field)).filter(_text=SearchQuery(raw, config="simple", search_type="raw"))
+    return queryset.filter(**{vector: SearchQuery(raw, config="simple", search_type="raw")})
 
 
 class Highlighter:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0006_open311_keys_hotline_imports'),
+        ('events', '0007_stored_search_vector'),
     ]
 
     operations = [
