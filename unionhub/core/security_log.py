@@ -122,7 +122,7 @@ def tell_the_account_holder(event: SecurityEvent, user: User) -> None:
     notify(
         [user],
         key=f"security-event:{event.pk}",
-        title=str(ACCOUNT_HOLDER_NOTICES[event.kind]),
+        title=str(ACCOUNT_HOLDER_NOTICES[SecurityEventKind(event.kind)]),
         body=body,
         channels=(Channel.INBOX, Channel.EMAIL),
     )
