@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils.html import escape
 
 from members.actions import do_decide_application, do_submit_application
 from members.choices import ApplicationStatus, JoinChannel, MemberStatus, WorkForm
@@ -23,6 +24,7 @@ from tests.factories import (
 )
 from tests.limits import forget_public_limits
 from tests.sms import RecordingSms
+from unionhub.core import consents
 from unionhub.core.choices import FederationKind, Role
 from unionhub.core.models import OutboxMessage
 from zones.choices import WorkState
@@ -230,7 +232,7 @@ def test_without_the_consent_tick_nothing_is_sent_or_filed(union, sms):
     for response in (asked, applied):
         body = response.content.decode()
         assert 'id="field-consent"' in body and "has-error" in body.split('id="field-consent"')[0][-80:]
-        assert "Tick the box to agree to the processing of your ID number" in body
+        assert escape(str(consents.current(consents.JOIN_ID_NUMBER).required_message)) in body
     assert sms == [] and not JoinApplication.objects.exists() and not WorkItem.objects.exists()
 
 

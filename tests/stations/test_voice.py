@@ -4,11 +4,13 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from stations.choices import HelpTopic, Moderation, SuggestionKind
 from stations.models import HelpRequest, Suggestion
 from stations.voice import do_moderate_suggestion
 from tests.factories import StationFactory, StationKeeperFactory, UnionChairFactory, ZoneStaffFactory, id_number
+from unionhub.core import consents
 from unionhub.core.choices import Role
 from zones.choices import WorkKind
 from zones.inbox import inbox_for
@@ -114,5 +116,5 @@ def test_without_the_consent_tick_nothing_is_kept_and_the_box_says_why(station):
     box = re.search(r'<input type="checkbox" name="consent"[^>]*>', page).group()
     assert "checked" not in box and 'data-consent-version="help-request.v1"' in page
     assert response.status_code == 400
-    assert "Tick the box to agree, or your request cannot be sent." in response.content.decode()
+    assert escape(str(consents.current(consents.HELP_REQUEST).required_message)) in response.content.decode()
     assert not HelpRequest.objects.exists() and not WorkItem.objects.exists()
