@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from . import grievance_text, stations
+from . import grievance_text, serve, stations
 from .dashboard import API_P95_MS, dashboard_sample, measure_refresh
 
 BENCH_DATABASE = "unionhub_bench"
@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import roster
 
     if not args.no_stations and not args.no_wrk:
-        stations.ensure_wrk()
+        serve.ensure_wrk()
     context = prepare(args)
     with connection.cursor() as cursor:
         cursor.execute(
