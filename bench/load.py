@@ -1,0 +1,96 @@
+"""A mixed load at Ningbo scale (issue 7): 100 locust users held at 50 requests/s against gunicorn.
+
+bench/locustfile.py (built on tests/load's user classes) runs headless from the venv
+against bench/wsgi.py under gunicorn (5 workers, DEBUG off, the same settings as the wrk
+rows) on the bench database. Leadership read the dashboard, federation staff read lists and
+search, zone workers read their list and inbox and send visits: about 80% reads. Every
+simulated user has a session of its own of a ``bench_*`` account, made before the run.
+Target: p95 of all requests < 300 ms, zero failed requests, and the rate held (≥ 90% of it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import serve
+
+LOAD_USERS = 100
+LOAD_RATE = 50.0  # requests per second, all users together
+LOAD_P95_MS = 300
+LOAD_WORKERS = 5
+# Simulated users per kind: the locustfile's weights (leadership 2, staff 3, zone workers 5 of 10).
+KINDS = {"leadership": 20, "staff": 30, "zone_worker": 50}
+WRITES = ("visit API",)
+
+
+def sessions(users: dict[str, Any], city_leadership: Any) -> dict[str, list[str]]:
+    """A session per simulated user: the city's and the county's leadership, city and county staff, the worker."""
+    from django.conf import settings
+    from django.test import Client
+
+    accounts = {
+        "leadership": [city_leadership, users["leadership"]],
+        "staff": [users["city_staff"], users["county_staff"]],
+        "zone_worker": [users["zone_worker"]],
+    }
+    made: dict[str, list[str]] = {}
+    for kind, count in KINDS.items():
+        made[kind] = []
+        for n in range(count):
+            client = Client()
+            client.force_login(accounts[kind][n % len(accounts[kind])])
+            made[kind].append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return made
+
+
+def measure_load(result_type: Any, url: str, context: dict[str, Any], city_leadership: Any, seconds: int) -> Any:
+    from django.conf import settings
+
+    from .dashboard import _row
+    from .stations import BENCH_PUBLIC_RATE
+
+    name = f"mixed load, {LOAD_USERS} users at {LOAD_RATE:g}/s"
+    target = f"p95 < {LOAD_P95_MS} ms, 0 errors"
+    made = sessions(context["users"], city_leadership)
+    sample = {key: context["sample"][key] for key in ("dashboard_zone", "name")}
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-locust-") as folder, serve.gunicorn(url, LOAD_WORKERS) as host:
+        done = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "--users", str(LOAD_USERS),
+             "--spawn-rate", "20", "--run-time", f"{seconds}s", "--host", host, "--csv", f"{folder}/load",
+             "--only-summary", "--stop-timeout", "10"],
+            cwd=serve.ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, "LOAD_PACE": str(LOAD_RATE / LOAD_USERS), "BENCH_LOAD_SESSIONS": json.dumps(made),
+                 "BENCH_LOAD_SAMPLE": json.dumps(sample), "BENCH_LOAD_COOKIE": settings.SESSION_COOKIE_NAME},
+        )  # fmt: skip
+        stats = Path(folder, "load_stats.csv")
+        if not stats.exists():
+            raise SystemExit(f"bench: locust wrote no statistics:\n{done.stderr[-3000:]}")
+        with stats.open(newline="") as handle:
+            rows = {row["Name"]: row for row in csv.DictReader(handle)}
+        failures = Path(folder, "load_failures.csv").read_text(encoding="utf-8")
+    total = rows.pop("Aggregated")
+    count, failed = int(total["Request Count"]), int(total["Failure Count"])
+    writes = sum(int(row["Request Count"]) for key, row in rows.items() if key in WRITES)
+    rate, p95, median = float(total["Requests/s"]), float(total["95%"]), float(total["50%"])
+    held = rate >= 0.9 * LOAD_RATE
+    ok = p95 < LOAD_P95_MS and failed == 0 and held
+    slowest = sorted(rows.values(), key=lambda row: -float(row["95%"]))[:4]
+    notes = [
+        f"{count:,} requests in {seconds} s at {rate:.1f}/s ({'held' if held else 'NOT held'}), {failed} failed, "
+        f"{100 * (count - writes) / max(count, 1):.0f}% reads; gunicorn {LOAD_WORKERS} sync workers, locust on the "
+        f"same 2 cores (load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after); "
+        f"PUBLIC_RATE={BENCH_PUBLIC_RATE}",
+        "slowest p95: " + ", ".join(f"{row['Name']} {float(row['95%']):.0f} ms (n={row['Request Count']})"
+                                    for row in slowest),
+    ]  # fmt: skip
+    if failed:
+        notes.append("failures: " + " | ".join(failures.splitlines()[1:4])[:400])
+    return _row(result_type, name, "(locust)", median, p95, target, ok, rows=count, iterations=1, notes=notes)
