@@ -118,6 +118,7 @@ def session_cookie(user: Any) -> dict[str, str]:
 
 def measure_page_wrk(result_type: Any, url: str, user: Any, seconds: int, rounds: int = 2) -> Any:
     """/dashboard/ for the city's leadership and its floor under wrk, gunicorn with 5 workers on loopback."""
+    import os
     import shutil
 
     from . import serve
@@ -133,10 +134,11 @@ def measure_page_wrk(result_type: Any, url: str, user: Any, seconds: int, rounds
         runs = serve.wrk_pair(endpoint, floor, seconds, PAGE_WRK_CONNECTIONS, rounds, headers)
     rps, floor_rps = serve.mean_rps(runs[endpoint]), serve.mean_rps(runs[floor])
     share = rps / floor_rps if floor_rps else 0.0
+    failed, floor_failed = serve.errors(runs[endpoint]), serve.errors(runs[floor])
     return _row(
         result_type, name, "city_leadership",
         statistics.median(r[1] for r in runs[endpoint]), max(r[2] for r in runs[endpoint]), target,
-        share >= PAGE_WRK_MIN_SHARE,
+        share >= PAGE_WRK_MIN_SHARE and not failed and not floor_failed,
         floor_ms=round(statistics.median(r[1] for r in runs[floor]), 2),
         floor_p95_ms=round(max(r[2] for r in runs[floor]), 2),
         ratio=round(share, 2), iterations=rounds,
@@ -144,7 +146,9 @@ def measure_page_wrk(result_type: Any, url: str, user: Any, seconds: int, rounds
             f"{rps:,.1f} req/s vs floor {floor_rps:,.1f} req/s = {share:.2f}× (median/p95 columns: wrk's p50 and p99 "
             f"latency); gunicorn {PAGE_WRK_WORKERS} sync workers, wrk -t1 -c{PAGE_WRK_CONNECTIONS} -d{seconds}s × "
             f"{rounds} rounds each, loopback, one leadership session; floor: bench/floors.py dashboard_page "
-            f"(same session work, the same summary rows as JSON); PUBLIC_RATE={BENCH_PUBLIC_RATE}"
+            f"(same session work, the same summary rows as JSON); PUBLIC_RATE={BENCH_PUBLIC_RATE}; "
+            f"errors (non-2xx, socket, time-out 10 s): {failed} endpoint, {floor_failed} floor",
+            f"load average {os.getloadavg()[0]:.2f} after the run",
         ],
     )  # fmt: skip
 

@@ -231,10 +231,10 @@ def operations(sample: dict[str, Any]) -> list[Operation]:
         Operation(f"admin changelist, search {sample['name']}", "city_staff",
                   f"/admin/members/member/?q={quote(sample['name'])}",
                   f"/bench-floor/admin/members/?q={quote(sample['name'])}", limit_ms=300, required=False),
-        *dashboard_operations(sample, "city_staff", required=False),
         # The page itself (HTML: no rows to compare); its target is under wrk (bench/dashboard.py).
         Operation("dashboard page", "city_leadership", "/dashboard/", "/bench-floor/dashboard/page/",
                   compare_rows=False, required=False, floor_name="page floor"),
+        *dashboard_operations(sample, "city_staff", required=False),
     ]  # fmt: skip
 
 

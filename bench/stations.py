@@ -299,9 +299,10 @@ def measure_wrk(url: str, sample: dict[str, Any], clock: str, seconds: int, roun
         runs = serve.wrk_pair(endpoint, floor, seconds, connections, rounds)
     rps, floor_rps = serve.mean_rps(runs[endpoint]), serve.mean_rps(runs[floor])
     share = rps / floor_rps if floor_rps else 0.0
+    failed = serve.errors(runs[endpoint]) + serve.errors(runs[floor])
     return _row(
         name, "anonymous", [statistics.median(r[1] for r in runs[endpoint])], f"≥ {WRK_MIN_SHARE:g}× floor rps",
-        share >= WRK_MIN_SHARE,
+        share >= WRK_MIN_SHARE and not failed,
         p95_ms=round(max(r[2] for r in runs[endpoint]), 2),
         floor_ms=round(statistics.median(r[1] for r in runs[floor]), 2),
         floor_p95_ms=round(max(r[2] for r in runs[floor]), 2),
@@ -309,7 +310,8 @@ def measure_wrk(url: str, sample: dict[str, Any], clock: str, seconds: int, roun
         notes=[
             f"{rps:,.0f} req/s vs floor {floor_rps:,.0f} req/s = {share:.2f}× (median/p95 columns: wrk's p50 and p99 "
             f"latency); gunicorn {workers} sync workers, wrk -t1 -c{connections} -d{seconds}s × {rounds} rounds, "
-            f"loopback; PUBLIC_RATE={BENCH_PUBLIC_RATE} (bench only: the throttle counts but never refuses)"
+            f"loopback; PUBLIC_RATE={BENCH_PUBLIC_RATE} (bench only: the throttle counts but never refuses); "
+            f"errors: {serve.errors(runs[endpoint])} endpoint, {serve.errors(runs[floor])} floor"
         ],
     )  # fmt: skip
 

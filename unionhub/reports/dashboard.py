@@ -213,9 +213,10 @@ def headline(sums: dict[datetime.date, Sums], period: Period, budgets: Budgets |
     """
     end = sums.get(period.last, {})
     budget = (budgets or {}).get(period.last.year)
+    months = [sums.get(month, {}) for month in period.months]  # once: a city's zone table calls this 264 times
 
     def total(name: str) -> Any:
-        return sum(sums.get(month, {}).get(name) or 0 for month in period.months)
+        return sum(figures.get(name) or 0 for figures in months)
 
     return {
         "members": end.get("members_active") or 0,
