@@ -32,18 +32,24 @@ def measure_reports(result_type: Any, url: str) -> Any:
 
     quarter = str(Quarter.current().previous())  # what the beat schedule builds on the quarter's first day
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench-reports-") as media, tempfile.TemporaryFile("w+") as out:
+    # Output to files, not pipes: a worker logs a line per task, more than a pipe holds while nobody reads it.
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-reports-") as media,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as log,
+    ):
         start = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "-m", "bench.reports", quarter], cwd=ROOT, stdout=out, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "bench.reports", quarter], cwd=ROOT, stdout=out, stderr=log, text=True,
             env={**os.environ, "BENCH_DATABASE_URL": url, "MEDIA_ROOT": media},
         )  # fmt: skip
         _pid, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
-        stderr = child.stderr.read() if child.stderr else ""
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         lines = out.read().splitlines()
+        log.seek(0)
+        stderr = log.read()
     if child.returncode != 0 or not lines:
         raise SystemExit(f"bench: the report build exited with {child.returncode}:\n{stderr[-3000:]}")
     done = json.loads(lines[-1])
