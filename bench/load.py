@@ -14,13 +14,17 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from . import serve
 
@@ -79,6 +83,28 @@ def removing_what_the_load_writes() -> Iterator[None]:
         OutboxMessage.objects.filter(id__gt=before["core_outboxmessage"]).delete()
 
 
+def _gunicorn_processes() -> list[Any]:
+    """The gunicorn master and workers this process started."""
+    return [p for p in psutil.Process().children(recursive=True) if "gunicorn" in " ".join(p.cmdline())]
+
+
+def _cpu_seconds(processes: list[Any]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _busy_seconds(before: Any, after: Any) -> float:
+    """Core-seconds the whole machine spent not idle between two psutil.cpu_times()."""
+    fields = ("user", "nice", "system", "irq", "softirq", "steal")  # guest time is already in user
+    return sum(getattr(after, name, 0.0) - getattr(before, name, 0.0) for name in fields)
+
+
 def measure_load(result_type: Any, url: str, context: dict[str, Any], city_leadership: Any, seconds: int) -> Any:
     from django.conf import settings
 
@@ -90,11 +116,15 @@ def measure_load(result_type: Any, url: str, context: dict[str, Any], city_leade
     made = sessions(context["users"], city_leadership)
     sample = {key: context["sample"][key] for key in ("dashboard_zone", "name")}
     load_before = os.getloadavg()[0]
+    children_before = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # locust's CPU: what this adds
     with (
         removing_what_the_load_writes(),
         tempfile.TemporaryDirectory(prefix="bench-locust-") as folder,
         serve.gunicorn(url, LOAD_WORKERS) as host,
     ):
+        server = _gunicorn_processes()
+        busy_before, server_before = psutil.cpu_times(), _cpu_seconds(server)
+        wall = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "--users", str(LOAD_USERS),
              "--spawn-rate", "20", "--run-time", f"{seconds}s", "--host", host, "--csv", f"{folder}/load",
@@ -103,6 +133,10 @@ def measure_load(result_type: Any, url: str, context: dict[str, Any], city_leade
             env={**os.environ, "LOAD_PACE": str(LOAD_RATE / LOAD_USERS), "BENCH_LOAD_SESSIONS": json.dumps(made),
                  "BENCH_LOAD_SAMPLE": json.dumps(sample), "BENCH_LOAD_COOKIE": settings.SESSION_COOKIE_NAME},
         )  # fmt: skip
+        wall = time.perf_counter() - wall
+        server_cpu = _cpu_seconds(server) - server_before
+        locust_cpu = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) - children_before
+        busy = _busy_seconds(busy_before, psutil.cpu_times())
         stats = Path(folder, "load_stats.csv")
         if not stats.exists():
             raise SystemExit(f"bench: locust wrote no statistics:\n{done.stderr[-3000:]}")
@@ -124,6 +158,10 @@ def measure_load(result_type: Any, url: str, context: dict[str, Any], city_leade
         "slowest p95: " + ", ".join(f"{row['Name']} {float(row['95%']):.0f} ms (n={row['Request Count']})"
                                     for row in slowest),
     ]  # fmt: skip
+    notes.append(
+        f"CPU over the {wall:.0f} s: gunicorn workers {server_cpu:.0f} s, locust {locust_cpu:.0f} s, the machine busy "
+        f"{busy:.0f} of {wall * (os.cpu_count() or 1):.0f} core-seconds (the rest: PostgreSQL, everything else on it)"
+    )
     if failed:
         notes.append("failures: " + " | ".join(failures.splitlines()[1:4])[:400])
     return _row(result_type, name, "(locust)", median, p95, target, ok, rows=count, iterations=1, notes=notes)
