@@ -12,8 +12,10 @@ from unionhub.reports.views import with_cells
 
 # What the tables' templates rendered per cell before the cells were built in Python.
 CELL = Template(
-    """{% for value in row.values %}<td data-value="{{ value|default_if_none:'' }}">{{ value|default_if_none:"—" }}</td>{% endfor %}"""
-)  # noqa: E501
+    "{% for value in row.values %}"
+    """<td data-value="{{ value|default_if_none:'' }}">{{ value|default_if_none:"—" }}</td>"""
+    "{% endfor %}"
+)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
