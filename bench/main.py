@@ -518,7 +518,7 @@ def dashboard_rows(args: argparse.Namespace, context: dict[str, Any], url: str, 
     if not args.no_dashboard_wrk and wanted("dashboard page under wrk"):
         rows.append(measure_page_wrk(Result, url, city_leadership, args.wrk_seconds))
     if not args.no_load and wanted("mixed load"):
-        rows.append(load.measure_load(Result, url, context, city_leadership, args.load_seconds))
+        rows.append(load.measure_load(Result, url, context, city_leadership, args.load_seconds, args.load_rate))
     if not args.no_reports and wanted("quarterly reports"):
         rows.append(reports.measure_reports(Result, url))
     return rows
@@ -606,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     dashboard_group.add_argument("--no-load", action="store_true", help="leave out the mixed load under locust")
     dashboard_group.add_argument("--load-seconds", type=int, default=60, help="seconds of the mixed load (default 60)")
+    dashboard_group.add_argument(
+        "--load-rate", type=float, default=50.0, help="requests per second of the mixed load, all users (default 50)"
+    )
     dashboard_group.add_argument(
         "--no-reports", action="store_true", help="leave out building every quarterly report (minutes at Ningbo scale)"
     )
