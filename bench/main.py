@@ -610,7 +610,9 @@ def main(argv: list[str] | None = None) -> int:
         "--load-rate", type=float, default=50.0, help="requests per second of the mixed load, all users (default 50)"
     )
     dashboard_group.add_argument(
-        "--no-reports", action="store_true", help="leave out building every quarterly report (minutes at Ningbo scale)"
+        "--no-reports",
+        action="store_true",
+        help="leave out building every quarterly report (about 75 s at Ningbo scale)",
     )
     args = parser.parse_args(argv)
     if args.grievances_only:
