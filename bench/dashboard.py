@@ -77,3 +77,98 @@ def measure_refresh(result_type: Any, runs: int) -> list[Any]:
             )
         )
     return rows
+
+
+# --- the dashboard page under wrk (issue 7) -------------------------------------------------------
+
+CITY_LEADERSHIP = "bench_city_leadership"
+PAGE_WRK_MIN_SHARE = 0.5
+PAGE_WRK_WORKERS = 5
+PAGE_WRK_CONNECTIONS = 10
+
+
+def ensure_city_leadership() -> Any:
+    """The city's leadership (seed_scale's bench users lead a county): created once, through the actions."""
+    from unionhub.core.actions import do_assign_role, do_save_user
+    from unionhub.core.choices import FederationKind, Role
+    from unionhub.core.models import Federation, RoleAssignment, User
+    from unionhub.demo.bulk import BENCH_USERS
+
+    user = User.objects.filter(username=CITY_LEADERSHIP).first()
+    if user is not None:
+        return user
+    admin = User.objects.get(username=BENCH_USERS["admin"])
+    city = Federation.objects.get(kind=FederationKind.CITY)
+    user = User(username=CITY_LEADERSHIP, is_staff=True, federation=city)
+    user.set_unusable_password()
+    do_save_user(user, actor=admin)
+    do_assign_role(RoleAssignment(user=user, role=Role.LEADERSHIP, federation=city), actor=admin)
+    return user
+
+
+def session_cookie(user: Any) -> dict[str, str]:
+    """A real session for ``user`` (as a log-in makes), as the Cookie header a browser would send."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+
+
+def measure_page_wrk(result_type: Any, url: str, user: Any, seconds: int, rounds: int = 2) -> Any:
+    """/dashboard/ for the city's leadership and its floor under wrk, gunicorn with 5 workers on loopback."""
+    import os
+    import shutil
+
+    from . import serve
+    from .stations import BENCH_PUBLIC_RATE
+
+    name = "dashboard page under wrk"
+    target = f"≥ {PAGE_WRK_MIN_SHARE:g}× floor rps, 0 errors"
+    if not shutil.which("wrk"):
+        return _row(result_type, name, "city_leadership", 0.0, 0.0, target, False, notes=["wrk is missing"])
+    headers = session_cookie(user)
+    with serve.gunicorn(url, PAGE_WRK_WORKERS) as base:
+        endpoint, floor = f"{base}/dashboard/", f"{base}/bench-floor/dashboard/page/"
+        runs = serve.wrk_pair(endpoint, floor, seconds, PAGE_WRK_CONNECTIONS, rounds, headers)
+    rps, floor_rps = serve.mean_rps(runs[endpoint]), serve.mean_rps(runs[floor])
+    share = rps / floor_rps if floor_rps else 0.0
+    failed, floor_failed = serve.errors(runs[endpoint]), serve.errors(runs[floor])
+    return _row(
+        result_type, name, "city_leadership",
+        statistics.median(r[1] for r in runs[endpoint]), max(r[2] for r in runs[endpoint]), target,
+        share >= PAGE_WRK_MIN_SHARE and not failed and not floor_failed,
+        floor_ms=round(statistics.median(r[1] for r in runs[floor]), 2),
+        floor_p95_ms=round(max(r[2] for r in runs[floor]), 2),
+        ratio=round(share, 2), iterations=rounds,
+        notes=[
+            f"{rps:,.1f} req/s vs floor {floor_rps:,.1f} req/s = {share:.2f}× (median/p95 columns: wrk's p50 and p99 "
+            f"latency); gunicorn {PAGE_WRK_WORKERS} sync workers, wrk -t1 -c{PAGE_WRK_CONNECTIONS} -d{seconds}s × "
+            f"{rounds} rounds each, loopback, one leadership session; floor: bench/floors.py dashboard_page "
+            f"(same session work, the same summary rows as JSON); PUBLIC_RATE={BENCH_PUBLIC_RATE}; "
+            f"errors (non-2xx, socket, time-out 10 s): {failed} endpoint, {floor_failed} floor",
+            f"load average {os.getloadavg()[0]:.2f} after the run",
+        ],
+    )  # fmt: skip
+
+
+def _row(result_type: Any, name: str, user: str, median: float, p95: float, target: str, ok: bool, **extra: Any) -> Any:
+    values: dict[str, Any] = {
+        "operation": name,
+        "user": user,
+        "median_ms": round(median, 2),
+        "p95_ms": round(p95, 2),
+        "floor_ms": 0.0,
+        "floor_p95_ms": 0.0,
+        "sql_ms": 0.0,
+        "ratio": 0.0,
+        "queries": 0,
+        "floor_queries": 0,
+        "target": target,
+        "ok": ok,
+        "rows": 0,
+        "iterations": 1,
+    }
+    values.update(extra)
+    return result_type(**values)

@@ -420,6 +420,20 @@ def dashboard_figures(request: HttpRequest) -> HttpResponse:
     return _json({"rows": list(rows)})
 
 
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """/dashboard/: the summary rows the page reads (each month's sums, each zone's by month), with zone names."""
+    from unionhub.reports.models import MonthlyFigures
+
+    if denied := _forbidden(request):
+        return denied
+    months, compared = _dashboard_months()
+    figures = MonthlyFigures.objects.restrict(request.user, Action.VIEW)
+    sums = list(figures.filter(month__in=months + compared).values("month").annotate(**_dashboard_sums()).order_by())
+    zones = list(figures.filter(month__in=months).values("zone_id", "month").annotate(**_dashboard_sums()).order_by())
+    names = dict(Zone.objects.filter(id__in={r["zone_id"] for r in zones}).values_list("id", "name"))
+    return _json({"rows": sums, "zones": zones, "names": names})
+
+
 def dashboard_zones(request: HttpRequest) -> HttpResponse:
     """/api/v1/dashboard/zones/: each zone's sums over the period, with its name."""
     from unionhub.reports.models import MonthlyFigures

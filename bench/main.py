@@ -37,8 +37,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from . import grievance_text, stations
-from .dashboard import API_P95_MS, dashboard_sample, measure_refresh
+from . import grievance_text, serve, stations
+from .dashboard import API_P95_MS, dashboard_sample, ensure_city_leadership, measure_page_wrk, measure_refresh
 
 BENCH_DATABASE = "unionhub_bench"
 # Statements every request makes whether endpoint or floor: session, user, role bindings.
@@ -94,6 +94,9 @@ def setup_django(url: str) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.SECURE_SSL_REDIRECT = False
     settings.ROOT_URLCONF = "bench.urls"
+    import logging
+
+    logging.getLogger("axes").setLevel(logging.WARNING)  # the bench's own sign-ins (force_login), hundreds a run
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -193,8 +196,9 @@ def operations(sample: dict[str, Any]) -> list[Operation]:
                   "/bench-floor/visit-plan/coverage/"),
         Operation("zone coverage API", "city_staff", "/api/v1/visit-plan/coverage/",
                   "/bench-floor/visit-plan/coverage/", same_queries_as=("zone coverage API", "county_staff")),
-        # The leadership dashboard (a county's leadership): read from the summary table.
+        # The leadership dashboard (a county's and the city's leadership): read from the summary table.
         *dashboard_operations(sample, "leadership"),
+        *dashboard_operations(sample, "city_leadership"),
         Operation("visit replay (Idempotency-Key)", "zone_worker", "/api/v1/visits/", f"/api/v1/visits/{replay['id']}/",
                   data=replay["body"], headers={"Idempotency-Key": replay["key"]}, floor_get=True, max_ratio=1.5,
                   floor_name="detail GET"),
@@ -227,6 +231,9 @@ def operations(sample: dict[str, Any]) -> list[Operation]:
         Operation(f"admin changelist, search {sample['name']}", "city_staff",
                   f"/admin/members/member/?q={quote(sample['name'])}",
                   f"/bench-floor/admin/members/?q={quote(sample['name'])}", limit_ms=300, required=False),
+        # The page itself (HTML: no rows to compare); its target is under wrk (bench/dashboard.py).
+        Operation("dashboard page", "city_leadership", "/dashboard/", "/bench-floor/dashboard/page/",
+                  compare_rows=False, required=False, floor_name="page floor"),
         *dashboard_operations(sample, "city_staff", required=False),
     ]  # fmt: skip
 
@@ -439,6 +446,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     users = {key: User.objects.filter(username=name).first() for key, name in BENCH_USERS.items()}
     if missing := [BENCH_USERS[k] for k, u in users.items() if u is None]:
         sys.exit(f"bench: users {', '.join(missing)} are missing; run bench/run --reseed")
+    users["city_leadership"] = ensure_city_leadership()
     # A phone that exists, found the way an operator would have it: from a member's record.
     middle = Member.objects.order_by("id").values_list("id", flat=True).last() // 2
     member = Member.objects.filter(id__gte=middle).order_by("id").only("phone_encrypted", "id_number_encrypted").first()
@@ -499,6 +507,21 @@ def zone_work_sample(worker: Any) -> dict[str, Any]:
         "zone_worker": worker.pk,
         "replay": {"id": visit.pk, "key": visit.client_key, "body": body},
     }
+
+
+def dashboard_rows(args: argparse.Namespace, context: dict[str, Any], url: str, wanted: Any) -> list[Result]:
+    """Issue 7's rows that are not single requests: the page under wrk, the mixed load, every quarterly report."""
+    from . import load, reports
+
+    rows = []
+    city_leadership = context["users"]["city_leadership"]
+    if not args.no_dashboard_wrk and wanted("dashboard page under wrk"):
+        rows.append(measure_page_wrk(Result, url, city_leadership, args.wrk_seconds))
+    if not args.no_load and wanted("mixed load"):
+        rows.append(load.measure_load(Result, url, context, city_leadership, args.load_seconds, args.load_rate))
+    if not args.no_reports and wanted("quarterly reports"):
+        rows.append(reports.measure_reports(Result, url))
+    return rows
 
 
 def _fit(text: str, width: int) -> str:
@@ -572,9 +595,31 @@ def main(argv: list[str] | None = None) -> int:
     grievances_group.add_argument(
         "--grievance-scale", type=float, default=1.0, help="a fraction of those counts, to try the rows out (default 1)"
     )
+    dashboard_group = parser.add_argument_group("the leadership dashboard and quarterly reports (bench/dashboard.py)")
+    dashboard_group.add_argument(
+        "--dashboard-only",
+        action="store_true",
+        help="run only the dashboard rows (APIs, summary refresh, the page under wrk, the mixed load, the reports)",
+    )
+    dashboard_group.add_argument(
+        "--no-dashboard-wrk", action="store_true", help="leave out the dashboard page under wrk"
+    )
+    dashboard_group.add_argument("--no-load", action="store_true", help="leave out the mixed load under locust")
+    dashboard_group.add_argument("--load-seconds", type=int, default=60, help="seconds of the mixed load (default 60)")
+    dashboard_group.add_argument(
+        "--load-rate", type=float, default=50.0, help="requests per second of the mixed load, all users (default 50)"
+    )
+    dashboard_group.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="leave out building every quarterly report (about 75 s at Ningbo scale)",
+    )
     args = parser.parse_args(argv)
     if args.grievances_only:
         args.stations_only, args.no_stations = False, True
+    if args.dashboard_only:
+        args.stations_only, args.no_stations, args.no_grievances = False, True, True
+    wanted = (lambda name: args.only in name) if args.only else (lambda name: True)
 
     url = database_url()
     ensure_database(url)
@@ -585,8 +630,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import roster
 
-    if not args.no_stations and not args.no_wrk:
-        stations.ensure_wrk()
+    if (not args.no_stations and not args.no_wrk) or (
+        not args.stations_only and not args.grievances_only and not args.no_dashboard_wrk
+    ):
+        serve.ensure_wrk()
     context = prepare(args)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -611,6 +658,8 @@ def main(argv: list[str] | None = None) -> int:
     for op in [] if args.stations_only or args.grievances_only else operations(context["sample"]):
         if args.only and args.only not in op.name:
             continue
+        if args.dashboard_only and not op.name.startswith("dashboard"):
+            continue
         if op.user not in clients:
             clients[op.user] = Client()
             clients[op.user].force_login(context["users"][op.user])
@@ -630,12 +679,13 @@ def main(argv: list[str] | None = None) -> int:
         by_name[op.name, op.user] = result
         results.append(result)
 
-    others = not args.stations_only and not args.grievances_only
+    dashboard = not args.stations_only and not args.grievances_only
+    others = dashboard and not args.dashboard_only
     if others and (not args.only or args.only in "nightly anomaly job"):
         # With the operations the issue asks for, before the extras.
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results.insert(extras, measure_nightly_job(args.job_runs))
-    if others and (not args.only or args.only in "dashboard figures"):
+    if dashboard and (not args.only or args.only in "dashboard figures"):
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results[extras:extras] = measure_refresh(Result, args.job_runs)
     for name, measure_roster in [
@@ -645,6 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         if others and (not args.only or args.only in name):
             extras = next((n for n, r in enumerate(results) if not r.required), len(results))
             results.insert(extras, measure_roster(context["users"]["county_staff"]))
+    if dashboard:
+        extras = next((n for n, r in enumerate(results) if not r.required), len(results))
+        results[extras:extras] = dashboard_rows(args, context, url, wanted)
     if not args.no_stations:
         extras = next((n for n, r in enumerate(results) if not r.required), len(results))
         results[extras:extras] = stations.run_station_rows(args, context, clients, url)

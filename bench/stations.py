@@ -28,22 +28,20 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
 from urllib.parse import urlencode, urlsplit
+
+from . import serve
 
 BENCH_PUBLIC_RATE = "100000000/min"
 NEAREST_INDEX = "stations_station_position_gist"
@@ -54,7 +52,6 @@ COVERAGE_COUNTY_LIMIT_S = 2
 COVERAGE_CITY_LIMIT_S = 60
 HEAT_REFRESH_LIMIT_S = 600  # a nightly job (as the dashboard's nightly rebuild)
 CLOCKS = ("12:00", "02:00")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def pin_public_rate() -> None:
@@ -286,64 +283,7 @@ def measure_pgbench(name: str, statement: str, plan: str, url: str, seconds: int
     )  # fmt: skip
 
 
-# --- wrk against gunicorn on loopback --------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(url: str, clock: str, workers: int) -> Iterator[str]:
-    """The app (bench/wsgi.py: the project's URLs plus the floors) under gunicorn on a loopback port."""
-    port = _free_port()
-    env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_CLOCK": clock, "PUBLIC_RATE": BENCH_PUBLIC_RATE}
-    binary = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(binary), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit(f"bench: gunicorn exited with {server.returncode}")
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("bench: gunicorn did not answer /healthz in 30 s")
-        yield base
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
-def _wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
-    """Requests per second, and the 50th and 99th percentile latency in ms, of one wrk run."""
-    done = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True, timeout=seconds + 30,
-    )  # fmt: skip
-    out = done.stdout
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        raise SystemExit(f"bench: wrk saw error responses from {url}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def latency(percent: str) -> float:
-        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return rps, latency("50"), latency("99")
+# --- wrk against gunicorn on loopback (bench/serve.py) ---------------------------------------------
 
 
 def measure_wrk(url: str, sample: dict[str, Any], clock: str, seconds: int, rounds: int = 2) -> Any:
@@ -354,20 +294,15 @@ def measure_wrk(url: str, sample: dict[str, Any], clock: str, seconds: int, roun
         return _row(name, "anonymous", [0.0], f"≥ {WRK_MIN_SHARE:g}× floor rps", False,
                     notes=["wrk is missing: bench/run installs it (apt-get install wrk) when run as root"])  # fmt: skip
     workers, connections = 2, 8
-    with gunicorn(url, clock, workers) as base:
+    with serve.gunicorn(url, workers, env={"BENCH_CLOCK": clock}) as base:
         endpoint, floor = f"{base}/stations/nearest/?{query}", f"{base}/bench-floor/stations/nearest/?{query}"
-        for target in (endpoint, floor):  # warm both
-            _wrk(target, 2, connections)
-        runs: dict[str, list[tuple[float, float, float]]] = {endpoint: [], floor: []}
-        for _ in range(rounds):
-            for target in (endpoint, floor):
-                runs[target].append(_wrk(target, seconds, connections))
-    rps = statistics.mean(r[0] for r in runs[endpoint])
-    floor_rps = statistics.mean(r[0] for r in runs[floor])
+        runs = serve.wrk_pair(endpoint, floor, seconds, connections, rounds)
+    rps, floor_rps = serve.mean_rps(runs[endpoint]), serve.mean_rps(runs[floor])
     share = rps / floor_rps if floor_rps else 0.0
+    failed = serve.errors(runs[endpoint]) + serve.errors(runs[floor])
     return _row(
         name, "anonymous", [statistics.median(r[1] for r in runs[endpoint])], f"≥ {WRK_MIN_SHARE:g}× floor rps",
-        share >= WRK_MIN_SHARE,
+        share >= WRK_MIN_SHARE and not failed,
         p95_ms=round(max(r[2] for r in runs[endpoint]), 2),
         floor_ms=round(statistics.median(r[1] for r in runs[floor]), 2),
         floor_p95_ms=round(max(r[2] for r in runs[floor]), 2),
@@ -375,24 +310,10 @@ def measure_wrk(url: str, sample: dict[str, Any], clock: str, seconds: int, roun
         notes=[
             f"{rps:,.0f} req/s vs floor {floor_rps:,.0f} req/s = {share:.2f}× (median/p95 columns: wrk's p50 and p99 "
             f"latency); gunicorn {workers} sync workers, wrk -t1 -c{connections} -d{seconds}s × {rounds} rounds, "
-            f"loopback; PUBLIC_RATE={BENCH_PUBLIC_RATE} (bench only: the throttle counts but never refuses)"
+            f"loopback; PUBLIC_RATE={BENCH_PUBLIC_RATE} (bench only: the throttle counts but never refuses); "
+            f"errors: {serve.errors(runs[endpoint])} endpoint, {serve.errors(runs[floor])} floor"
         ],
     )  # fmt: skip
-
-
-def ensure_wrk() -> None:
-    """Install wrk from Debian's packages when missing, as scripts/bootstrap.sh installs its packages."""
-    if shutil.which("wrk"):
-        return
-    command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk"
-    if os.geteuid() == 0:
-        print("bench: installing wrk (Debian package)")
-        subprocess.run(["bash", "-c", command], check=False, stdout=subprocess.DEVNULL)
-    elif subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0:
-        print("bench: installing wrk with sudo (Debian package)")
-        subprocess.run(["sudo", "bash", "-c", command], check=False, stdout=subprocess.DEVNULL)
-    else:
-        print(f"bench: wrk is missing and cannot be installed here; as root: {command}")
 
 
 # --- the station rows, in order ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("bench-floor/visit-plan/", floors.plan_list),
     path("bench-floor/visit-plan/coverage/", floors.coverage_api),
     path("bench-floor/dashboard/figures/", floors.dashboard_figures),
+    path("bench-floor/dashboard/page/", floors.dashboard_page),
     path("bench-floor/dashboard/zones/", floors.dashboard_zones),
     path("bench-floor/dashboard/zones/<int:pk>/", floors.dashboard_zone),
     path("bench-floor/dashboard/unions/<int:pk>/", floors.dashboard_union),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
@@ -104,6 +104,8 @@ class Selection:
     period: Period
     compare: str = Compare.PREVIOUS
     zone_id: int | None = None
+    # Figures read once per selection: the page's cards and its trends add up the same months.
+    read: dict[str, Any] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @property
     def compared(self) -> Period | None:
@@ -166,15 +168,17 @@ def percent(part: int | None, whole: int | None) -> float | None:
 
 
 def month_sums(selection: Selection) -> dict[datetime.date, Sums]:
-    """Each month's figures over the user's scope: one grouped query over the summary table."""
-    rows = (
-        selection.figures()
-        .filter(month__in=selection.all_months())
-        .values("month")
-        .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
-        .order_by()
-    )
-    return {row.pop("month"): row for row in rows}
+    """Each month's figures over the user's scope: one grouped query over the summary table, once per selection."""
+    if "month_sums" not in selection.read:
+        rows = (
+            selection.figures()
+            .filter(month__in=selection.all_months())
+            .values("month")
+            .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
+            .order_by()
+        )
+        selection.read["month_sums"] = {row.pop("month"): row for row in rows}
+    return selection.read["month_sums"]
 
 
 Budgets = dict[int, dict[str, float]]
@@ -214,9 +218,10 @@ def headline(sums: dict[datetime.date, Sums], period: Period, budgets: Budgets |
     """
     end = sums.get(period.last, {})
     budget = (budgets or {}).get(period.last.year)
+    months = [sums.get(month, {}) for month in period.months]  # once: a city's zone table calls this 264 times
 
     def total(name: str) -> Any:
-        return sum(sums.get(month, {}).get(name) or 0 for month in period.months)
+        return sum(figures.get(name) or 0 for figures in months)
 
     return {
         "members": end.get("members_active") or 0,
