@@ -66,3 +66,18 @@ def test_an_id_number_must_carry_a_real_past_birth_date(birth):
     with pytest.raises(ValidationError) as error:
         validate_id_number(body + id_check_character(body))
     assert error.value.code == "birth_date"
+
+
+def test_api_dates_and_times_outside_1970_to_2099_are_refused_on_their_field():
+    # Before 1901 Asia/Shanghai is local mean time (+08:05:43), which RFC 3339 cannot write.
+    from rest_framework.exceptions import ValidationError as ApiValidationError
+
+    from unionhub.core.api.serializers import DateTimeField
+
+    field = DateTimeField()
+
+    assert field.to_internal_value("2026-12-04T09:00:00+08:00").year == 2026
+    for moment in ("0173-01-01T08:00:00+08:00", "1969-12-31T23:00:00Z", "2100-01-01T00:00:00Z"):
+        with pytest.raises(ApiValidationError) as refused:
+            field.to_internal_value(moment)
+        assert refused.value.detail[0].code == "out_of_range"
