@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
-from unionhub.core.text.search import text_search
+from unionhub.core.text.search import SEARCH_COLUMNS, text_search
 from unionhub.core.validators import validate_caller_phone
 
 from .grievance_text import possible_duplicates
@@ -143,7 +143,7 @@ class GrievanceAdmin(ScopedAdmin):
     actions = ["verify"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).defer("zone__boundary", "description", "search_tokens")
+        return super().get_queryset(request).defer("zone__boundary", "description", *SEARCH_COLUMNS)
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
         by_code, may_have_duplicates = super().get_search_results(request, queryset, search_term)

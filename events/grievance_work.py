@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from unionhub.core.choices import Action
 from unionhub.core.models import User
 from unionhub.core.scoping import get_scoped_or_404
-from unionhub.core.text.search import text_search
+from unionhub.core.text.search import SEARCH_COLUMNS, text_search
 from zones.models import GrassrootsUnion, ZoneStaff
 
 from . import grievances as actions
@@ -234,7 +234,7 @@ def grievance_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_queryset() -> QuerySet[Grievance]:
     return Grievance.objects.select_related("zone", "union", "employer", "assignee", "assigned_union").defer(
-        "search_tokens", "zone__boundary", "union__location", "assigned_union__location"
+        *SEARCH_COLUMNS, "zone__boundary", "union__location", "assigned_union__location"
     )
 
 

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "unionhub.core.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,7 +180,9 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: expiry after inactivity
+# The age counts from the last request (expiry after inactivity), renewed at most this often
+# (unionhub.core.middleware.SessionRenewalMiddleware).
+SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=60)
 X_FRAME_OPTIONS = "DENY"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from unionhub.core.admin import register_user_inline
 from unionhub.core.admin_base import ScopedAdmin
 from unionhub.core.choices import Action
-from unionhub.core.text.search import text_search
+from unionhub.core.text.search import SEARCH_COLUMNS, text_search
 
 from .actions import (
     do_bind_union_chair,
@@ -178,7 +178,7 @@ class VisitAdmin(ScopedAdmin):
     actions = ["accept_visits", "reject_visits"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("union__location", "zone__boundary", "search_tokens")
+        return super().get_queryset(request).defer("union__location", "zone__boundary", *SEARCH_COLUMNS)
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # The search box matches the names as before, or the text by its words and synonyms.
@@ -231,7 +231,7 @@ class FindingAdmin(ScopedAdmin):
     readonly_fields = ["visit", "raised_by", "closed_at"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("union__location", "zone__boundary", "search_tokens")
+        return super().get_queryset(request).defer("union__location", "zone__boundary", *SEARCH_COLUMNS)
 
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         # The search box matches the names as before, or the text by its words and synonyms.

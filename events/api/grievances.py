@@ -26,6 +26,7 @@ from unionhub.core.api.viewsets import ScopedModelViewSet
 from unionhub.core.choices import Action
 from unionhub.core.images import process_image
 from unionhub.core.models import User
+from unionhub.core.text.search import SEARCH_COLUMNS
 from zones.models import Finding, GrassrootsUnion
 from zones.quarters import Quarter
 
@@ -225,7 +226,7 @@ def _parsed(serializer_class: type[serializers.Serializer], request: Request) ->
 class GrievanceViewSet(ScopedModelViewSet):
     """Grievances (职工诉求): staff take them in (hotline), verify, assign, handle, resolve and close them."""
 
-    queryset = Grievance.objects.defer("search_tokens").order_by("-created_at", "-id")
+    queryset = Grievance.objects.defer(*SEARCH_COLUMNS).order_by("-created_at", "-id")
     serializer_class = GrievanceSerializer
     filterset_class = GrievanceFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]

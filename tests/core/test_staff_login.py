@@ -417,11 +417,25 @@ def test_a_session_ends_after_inactivity(english, settings):
     password_step(english, user.username)
     english.get("/admin/")
     session = Session.objects.get(session_key=english.session.session_key)
-    # Every request pushes the end forward (SESSION_SAVE_EVERY_REQUEST): it counts from the last one.
+    # Requests push the end forward (SessionRenewalMiddleware): it counts from the last one.
     left = (session.expire_date - timezone.now()).total_seconds()
     assert settings.SESSION_COOKIE_AGE - 60 < left <= settings.SESSION_COOKIE_AGE
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     assert english.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_a_session_is_renewed_by_a_request_at_most_once_per_renewal_interval(settings):
+    """Not written on every request: within SESSION_RENEW_SECONDS of its last save a request
+    leaves the session row alone; after that, it moves the end forward again."""
+    browser = Client()
+    browser.force_login(staff())
+    browser.get("/admin/")
+    saved = Session.objects.get(session_key=browser.session.session_key).expire_date
+    browser.get("/admin/")
+    assert Session.objects.get(session_key=browser.session.session_key).expire_date == saved
+    settings.SESSION_RENEW_SECONDS = 0
+    browser.get("/admin/")
+    assert Session.objects.get(session_key=browser.session.session_key).expire_date > saved
 
 
 @pytest.mark.parametrize("weak", ["short1", "1234567890123", "password1234", "user-name-x1"])

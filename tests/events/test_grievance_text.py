@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,9 +18,9 @@ from tests import factories as f
 from tests.events.factories import GrievanceFactory
 from unionhub.core.choices import Role
 from unionhub.core.models import TextCategoryCount
-from unionhub.core.text import search_document
+from unionhub.core.text import search, search_document
 from unionhub.core.text.classify import DOCUMENTS, forget_model, suggest_category
-from unionhub.core.text.search import text_search
+from unionhub.core.text.search import forget_word_statistics, text_search
 from zones.models import UnionChair, ZoneStaff
 from zones.quarters import Quarter
 
@@ -147,6 +148,24 @@ def test_search_keeps_to_the_users_scope_and_refuses_phone_numbers(zone_world, c
     assert ids == [mine.pk] and elsewhere.pk not in ids
     refused = client_for(chief).get(URL, {"q": "13900001234"})
     assert refused.status_code == 400 and "q" in refused.json()
+
+
+def test_a_rare_word_is_read_through_the_index_first_and_a_common_one_filtered_in_place(zone_world, monkeypatch):
+    """Both forms find the same rows; which one a query gets follows ANALYZE's word frequencies,
+    so that a rare word's few matches among the newest rows are not looked for by walking every
+    older row in id order (docs/text.md)."""
+    union, _ = zone_world
+    GrievanceFactory.create_batch(30, union=union, description="每天加班到晚上十点")
+    unpaid = GrievanceFactory(union=union, description="老板拖欠工资")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_grievance")
+    forget_word_statistics()
+    monkeypatch.setattr(search, "FEW_MATCHES", 10)
+    common = text_search(Grievance.objects.order_by("id"), "加班")
+    rare = text_search(Grievance.objects.order_by("id"), "拖欠工资")
+    assert "ANY(ARRAY(" not in str(common.query) and "ANY(ARRAY(" in str(rare.query)
+    assert common.count() == 30 and list(rare) == [unpaid]
+    forget_word_statistics()
 
 
 def test_tokens_follow_the_description_when_it_is_corrected(zone_world):

@@ -17,6 +17,7 @@ from unionhub.core.api.filters import ScopedFilterBackend
 from unionhub.core.api.geo import Multi, SimplifyPreserveTopology, feature_collection, geojson_schema
 from unionhub.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from unionhub.core.choices import Action
+from unionhub.core.text.search import SEARCH_COLUMNS
 
 from ..actions import (
     FindingInput,
@@ -150,7 +151,7 @@ class VisitViewSet(ScopedModelViewSet):
     each row then carries ``notes_highlight``.
     """
 
-    queryset = Visit.objects.select_related("union").defer("union__location", "search_tokens")
+    queryset = Visit.objects.select_related("union").defer("union__location", *SEARCH_COLUMNS)
     serializer_class = serializers.VisitSerializer
     filterset_class = VisitFilterSet
     http_method_names = ["get", "post", "head", "options"]
@@ -230,7 +231,7 @@ class VisitPhotoViewSet(ScopedReadOnlyViewSet):
 class FindingViewSet(ScopedModelViewSet):
     """Findings of visits; ``?q=`` searches the descriptions (synonyms count), with ``description_highlight``."""
 
-    queryset = Finding.objects.select_related("union").defer("union__location", "search_tokens")
+    queryset = Finding.objects.select_related("union").defer("union__location", *SEARCH_COLUMNS)
     serializer_class = serializers.FindingSerializer
     filterset_class = FindingFilterSet
     save_action = staticmethod(do_save_finding)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.gis.db import models as gis
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 
 from ..choices import Action
@@ -51,6 +55,20 @@ class DateTimeField(serializers.DateTimeField):
             self.fail("out_of_range")
         return moment
 
+    def to_representation(self, value: Any) -> Any:
+        """DRF's ISO 8601 output, with the time zone looked up once per field rather than per row
+        (a thread-local read each time: a tenth of a 50-row list's serialising, bench/run)."""
+        output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+        if not isinstance(value, datetime.datetime) or str(output_format).lower() != ISO_8601:
+            return super().to_representation(value)
+        zone = self.__dict__.get("_zone")
+        if zone is None:
+            zone = self._zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+        if zone is None or value.tzinfo is None:
+            return super().to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
     """Runs ``Model.full_clean()`` on the would-be instance, so API and forms share one set of rules.
@@ -79,6 +97,19 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
         gis.DateTimeField: DateTimeField,
     }
 
+    # Each serializer class's fields as ModelSerializer builds them from the model, built once.
+    _built_fields: ClassVar[dict[type, dict[str, serializers.Field]]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """ModelSerializer's fields, built from the model once per class and copied for each
+        serializer (as DRF copies declared fields): building them, model introspection and
+        field mapping, cost every request several milliseconds (bench/run). Nothing in them
+        depends on the request: scoped choices are read when used, labels stay lazy."""
+        built = self._built_fields.get(type(self))
+        if built is None:
+            built = self._built_fields[type(self)] = super().get_fields()
+        return copy.deepcopy(built)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         plain = {k: v for k, v in attrs.items() if not self.Meta.model._meta.get_field(k).many_to_many}
@@ -93,6 +124,23 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """DRF's, with the readable fields listed once per serializer rather than once per row:
+        the list serializer's child walks every row of a page, and DRF's generator over
+        ``self.fields`` was a tenth of a 50-row list's serialising (bench/run)."""
+        readable = self.__dict__.get("_readable")
+        if readable is None:
+            readable = self._readable = [field for field in self.fields.values() if not field.write_only]
+        result: dict[str, Any] = {}
+        for field in readable:
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            value = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            result[field.field_name] = None if value is None else field.to_representation(attribute)
+        return result
 
 
 class BriefFederationSerializer(serializers.ModelSerializer):
