@@ -121,6 +121,7 @@ def test_text_search_query_count_is_pinned(branch, url):
     client = Client() if url.startswith("/admin/") else APIClient()
     client.force_login(staff)
     model = Grievance if "grievance" in url else Visit
+    client.get(url, {"q": "拖欠工资"})  # the planner's word statistics, read once per process and table
     counts = [count_queries(lambda: client.get(url, {"q": "拖欠工资"}))]
     extra_rows(world, model, 5)
     counts.append(count_queries(lambda: client.get(url, {"q": "拖欠工资"})))

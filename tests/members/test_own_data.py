@@ -204,12 +204,12 @@ def test_the_copy_takes_a_fixed_number_of_queries(two_people, django_assert_num_
 
     # The session; one read each of memberships, applications, transfers, corrections, hardship
     # cases, help requests, registrations and grievances; per membership record an access-log row
-    # and a security event (in a savepoint); the session saved (4 queries).
+    # and a security event (in a savepoint).
     with django_assert_num_queries(QUERIES):
         download(client, mine)
 
 
-QUERIES = 16
+QUERIES = 13
 
 
 def test_without_the_ID_numbers_last_four_characters_nothing_is_given_or_logged(two_people):

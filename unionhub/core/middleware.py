@@ -1,5 +1,6 @@
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,8 +63,15 @@ class SessionRenewalMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.accessed and not session.modified and not session.is_empty():
+        if session is not None and session.accessed and not session.is_empty():
             now = int(time.time())
-            if now - session.get(RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+            # A session saved anyway (changed by the view) is renewed by that save.
+            if session.modified or now - session.get(RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[RENEWED_KEY] = now  # modified: SessionMiddleware saves it and renews the cookie
         return response
+
+
+def renewed_at_log_in(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """A log-in saves its new session with a full age: the requests after it need not renew it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[RENEWED_KEY] = int(time.time())
