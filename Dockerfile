@@ -22,4 +22,4 @@ RUN useradd --system --home /app unionhub && mkdir -p /app/media && chown unionh
 USER unionhub
 EXPOSE 8000
 # web: the default command; worker and beat override it in docker-compose.yml.
-CMD ["gunicorn", "unionhub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--access-logfile", "-"]
+CMD ["gunicorn", "unionhub.wsgi:application", "--preload", "--bind", "0.0.0.0:8000", "--workers", "5", "--access-logfile", "-"]

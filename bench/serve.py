@@ -42,7 +42,7 @@ def gunicorn(url: str, workers: int, env: dict[str, str] | None = None) -> Itera
     server_env = {**os.environ, "BENCH_DATABASE_URL": url, "PUBLIC_RATE": BENCH_PUBLIC_RATE, **(env or {})}
     binary = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(binary), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        [str(binary), "bench.wsgi:application", "--preload", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--log-level", "warning"],
         cwd=ROOT, env=server_env, start_new_session=True,
     )  # fmt: skip

@@ -7,6 +7,7 @@ worker; PUBLIC_RATE is set by the bench (bench/stations.py BENCH_PUBLIC_RATE).
 
 from __future__ import annotations
 
+import gc
 import os
 
 from .main import database_url, setup_django
@@ -21,3 +22,9 @@ if clock := os.environ.get("BENCH_CLOCK"):
     pinned_clock(clock).__enter__()  # for the life of the worker
 
 application = get_wsgi_application()
+
+# As unionhub/wsgi.py: jieba loaded before the fork (--preload), then kept out of the collector.
+from unionhub.core.text.segment import tokenizer  # noqa: E402
+
+tokenizer()
+gc.freeze()

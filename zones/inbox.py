@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,9 @@ from .quarters import Quarter
 FINDING_FOLLOW_UP_DAYS = 15
 # The "done" tab shows what was finished in this many days.
 RECENTLY_DONE_DAYS = 30
+# The phone page lists this many, the most urgent: a zone with hundreds of open findings made
+# an unbounded page (seconds to render under load, and no use to scroll on a phone).
+INBOX_SHOWN = 50
 
 FINDING_STATES = {
     FindingStatus.OPEN: WorkState.TODO,
@@ -72,24 +75,30 @@ def zones_worked_by(user: User) -> list[int]:
     return sorted({grant.value for grant in grants_for(user) if grant.kind == NodeKind.ZONE})
 
 
-def inbox_for(user: User, *, done: bool = False) -> list[InboxItem]:
-    """The user's open items (to do and in progress), or those done recently; overdue and due soonest first."""
+def inbox_for(user: User, *, done: bool = False, limit: int | None = None) -> list[InboxItem]:
+    """The user's open items (to do and in progress), or those done recently; overdue and due soonest
+    first; the first ``limit`` of them (each source reads at most that many, in its own due order)."""
     zones = zones_worked_by(user)
     if not zones:
         return []
     since = timezone.now() - datetime.timedelta(days=RECENTLY_DONE_DAYS)
-    items = [*_visits_due(user, zones, done), *_findings(user, zones, done, since), *_work(user, zones, done, since)]
+    items = [
+        *_visits_due(user, zones, done, limit),
+        *_findings(user, zones, done, since, limit),
+        *_work(user, zones, done, since, limit),
+    ]
     items.sort(key=lambda item: (item.due is None, item.due or datetime.date.max, item.title))
-    return items
+    return items[:limit]
 
 
-def _visits_due(user: User, zones: list[int], done: bool) -> list[InboxItem]:
+def _visits_due(user: User, zones: list[int], done: bool, limit: int | None) -> list[InboxItem]:
     quarter = Quarter.current()
     entries = (
         VisitPlanEntry.objects.restrict(user, Action.VIEW)
         .filter(zone__in=zones, quarter=str(quarter), assignee=user, first_visit__isnull=not done)
         .select_related("union")
         .only("id", "first_visit_id", "union__id", "union__name")
+        .order_by("union__name")[:limit]  # all due at the quarter's end
     )
     return [
         InboxItem(
@@ -107,7 +116,7 @@ def _visits_due(user: User, zones: list[int], done: bool) -> list[InboxItem]:
     ]
 
 
-def _findings(user: User, zones: list[int], done: bool, since: datetime.datetime) -> list[InboxItem]:
+def _findings(user: User, zones: list[int], done: bool, since: datetime.datetime, limit: int | None) -> list[InboxItem]:
     findings = Finding.objects.restrict(user, Action.VIEW).filter(zone__in=zones)
     if done:
         findings = findings.filter(status__in=[FindingStatus.RESOLVED, FindingStatus.CLOSED], closed_at__gte=since)
@@ -116,6 +125,7 @@ def _findings(user: User, zones: list[int], done: bool, since: datetime.datetime
     findings = findings.select_related("union").only(
         "id", "kind", "status", "description", "created_at", "union__id", "union__name"
     )
+    findings = findings.order_by("created_at", "id")[:limit]  # due a fixed time after being raised
     follow_up = datetime.timedelta(days=FINDING_FOLLOW_UP_DAYS)
     items = []
     for finding in findings:
@@ -138,10 +148,11 @@ def _findings(user: User, zones: list[int], done: bool, since: datetime.datetime
     return items
 
 
-def _work(user: User, zones: list[int], done: bool, since: datetime.datetime) -> list[InboxItem]:
+def _work(user: User, zones: list[int], done: bool, since: datetime.datetime, limit: int | None) -> list[InboxItem]:
     work = WorkItem.objects.restrict(user, Action.VIEW).filter(Q(assignee=user) | Q(assignee=None), zone__in=zones)
     work = work.filter(state=WorkState.DONE, closed_at__gte=since) if done else work.exclude(state=WorkState.DONE)
     work = work.select_related("union").only("id", "kind", "title", "state", "due_on", "link", "union__name")
+    work = work.order_by(F("due_on").asc(nulls_last=True), "title")[:limit]
     return [
         InboxItem(
             source="work",

@@ -33,7 +33,7 @@ from .actions import (
 )
 from .choices import FindingKind, FindingStatus, MatchStatus, ResourceCategory, VisitDuty, WorkState
 from .coverage import coverage
-from .inbox import FINDING_STATUS_FOR, inbox_for
+from .inbox import FINDING_STATUS_FOR, INBOX_SHOWN, inbox_for
 from .matching import suggest_resources
 from .models import (
     DemandMatch,
@@ -249,12 +249,14 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(request.get_full_path())
     done = request.GET.get("tab") == "done"
-    items = inbox_for(request.user, done=done)
+    items = inbox_for(request.user, done=done, limit=INBOX_SHOWN + 1)
     return render(
         request,
         "zones/mobile/inbox.html",
         {
-            "items": items,
+            "items": items[:INBOX_SHOWN],
+            "more": len(items) > INBOX_SHOWN,
+            "shown": INBOX_SHOWN,
             "done": done,
             "error": error,
             "messages_for_phone": messages_for_phone(),

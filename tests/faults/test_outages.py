@@ -82,7 +82,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{_free_port()}"
         self.log = open(ROOT / ".run" / log_name, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--workers", "2", "--bind", self.url[7:]],
+            [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--preload", "--workers", "2", "--bind", self.url[7:]],
             cwd=ROOT,
             env=env,
             stdout=self.log,

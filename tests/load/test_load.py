@@ -93,7 +93,7 @@ def test_fifty_requests_a_second_for_a_minute_without_an_error(tmp_path):
     url = f"http://127.0.0.1:{port}"
     log = open(ROOT / ".run" / "load-gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--workers", "3", "--bind", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--preload", "--workers", "3", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=log,

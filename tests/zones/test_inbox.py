@@ -64,6 +64,23 @@ def test_visits_findings_and_raised_work_share_one_list_most_urgent_first(zone, 
     assert items[2].due == Quarter.current().last_day
 
 
+def test_the_phone_lists_the_most_urgent_items_and_says_there_are_more(zone, worker, union, monkeypatch):
+    """A zone with hundreds of open findings gets a page of the most urgent, not all of them."""
+    monkeypatch.setattr("zones.views.INBOX_SHOWN", 3)
+    now = timezone.now()
+    findings = [FindingFactory(union=union, kind=FindingKind.INCIDENT, description=f"隐患{n}") for n in range(4)]
+    for age, finding in enumerate(findings):  # the first raised longest ago: due first
+        type(finding).objects.filter(pk=finding.pk).update(created_at=now - datetime.timedelta(days=10 - age))
+    late = raise_station_check(zone, due_on=timezone.localdate() - datetime.timedelta(days=30))[0]
+
+    assert [item.pk for item in inbox_for(worker, limit=3)] == [late.pk, findings[0].pk, findings[1].pk]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(worker)
+    page = client.get("/m/inbox/").content.decode()
+    assert f"work-{late.pk}" in page and f"finding-{findings[1].pk}" in page
+    assert f"finding-{findings[2].pk}" not in page and "most urgent items are shown" in page
+
+
 def test_work_raised_twice_with_one_key_is_one_item_and_one_notification(zone, worker):
     first, created = raise_station_check(zone)
     again, created_again = raise_station_check(zone)
