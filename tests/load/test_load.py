@@ -90,10 +90,11 @@ def test_fifty_requests_a_second_for_a_minute_without_an_error(tmp_path):
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    bind = f"127.0.0.1:{port}"
+    url = f"http://{bind}"
     log = open(ROOT / ".run" / "load-gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--preload", "--workers", "3", "--bind", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "unionhub.wsgi", "--preload", "--workers", "3", "--bind", bind],
         cwd=ROOT,
         env=env,
         stdout=log,
