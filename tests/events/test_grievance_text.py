@@ -168,6 +168,24 @@ def test_a_rare_word_is_read_through_the_index_first_and_a_common_one_filtered_i
     forget_word_statistics()
 
 
+def test_a_word_no_row_has_is_answered_by_one_probe_of_the_index(zone_world, django_assert_num_queries):
+    """A word the statistics do not know is often in no row at all (a typo, a name): the list and
+    its count then cost no query, only the probe that found nothing."""
+    union, _ = zone_world
+    GrievanceFactory.create_batch(3, union=union, description="每天加班到晚上十点")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_grievance")
+    forget_word_statistics()
+    text_search(Grievance.objects.all(), "加班")  # the statistics read, once
+    with django_assert_num_queries(1):
+        found = text_search(Grievance.objects.order_by("id"), "职工之家")
+        assert found.count() == 0 and list(found) == []
+    with django_assert_num_queries(2):  # a known word: no probe, the count and the list
+        found = text_search(Grievance.objects.order_by("id"), "加班")
+        assert found.count() == 3 and len(list(found)) == 3
+    forget_word_statistics()
+
+
 def test_tokens_follow_the_description_when_it_is_corrected(zone_world):
     union, chief = zone_world
     grievance = GrievanceFactory(union=union, description="每天加班到晚上十点")

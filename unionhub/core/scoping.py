@@ -167,6 +167,13 @@ class ScopedQuerySet(models.QuerySet):
         condition = self.model.scope_spec.q_for(user, action)  # type: ignore[attr-defined]
         return self.none() if condition is None else self.filter(condition)
 
+    def _fetch_all(self) -> None:
+        # An empty queryset (none(): out of scope, a search nothing matches) is answered without
+        # compiling its SQL, which Django does only to find it empty (a 35-column page: 0.5 ms).
+        if self._result_cache is None and not self.query.combinator and self.query.is_empty():
+            self._result_cache = []
+        super()._fetch_all()  # type: ignore[misc]
+
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
