@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     accounts = {key: User.objects.get(username=name) for key, name in BENCH_USERS.items() if key != "admin"}
     accounts["city_leadership"] = ensure_city_leadership()
     sample = {"name": "王伟", **dashboard_sample(accounts["leadership"])}
-    unions = list(VisitPlanEntry.objects.filter(worker=accounts["zone_worker"]).values_list("union_id", flat=True)[:50])
+    plan = VisitPlanEntry.objects.filter(assignee=accounts["zone_worker"])
+    unions = list(plan.values_list("union_id", flat=True)[:50])
     clients = {}
     for key, user in accounts.items():
         clients[key] = Client(enforce_csrf_checks=False)

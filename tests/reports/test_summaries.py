@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Q, Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.choices import Attendance
@@ -190,6 +192,27 @@ def test_a_refresh_picks_up_new_rows_in_the_current_month(demo_figures):
     assert run.months == [add_months(current, -1), current]
     assert from_summary(leader, current, current) == direct(leader, current, current)
     assert from_summary(leader, current, current)["members_new"] >= before
+
+
+def test_the_dashboards_figures_are_kept_per_scope_until_the_next_refresh(demo_figures):
+    """What a selection works out is cached under the refresh and the scope: a neighbour's figures
+    never come from another township's entry, a second look reads no summary rows, and a
+    refresh shows new rows at once."""
+    changjie, xidian = (User.objects.get(username=name) for name in ["changjie_leader", "xidian_leader"])
+    current = first_of_month(timezone.localdate())
+
+    def cards(user: User) -> dict:
+        return {card["key"]: card["value"] for card in summary(Selection(user, Period(current, current)))["cards"]}
+
+    first = cards(changjie)
+    assert cards(xidian) != first
+    with CaptureQueriesContext(connection) as again:
+        assert cards(changjie) == first
+    assert not [q for q in again.captured_queries if "reports_monthlyfigures" in q["sql"]]
+    member = Member.objects.filter(federation_path__startswith=changjie.federation.path, joined_on__lt=current).first()
+    Member.objects.filter(pk=member.pk).update(joined_on=timezone.localdate(), status=MemberStatus.ACTIVE)
+    refresh()
+    assert cards(changjie)["members_new"] == first["members_new"] + 1
 
 
 def test_past_months_keep_the_stocks_recorded_while_they_were_current(demo_figures):

@@ -52,6 +52,14 @@ def grants_for(user: User) -> tuple[Grant, ...]:
     return cached
 
 
+def scope_key(user: User) -> str:
+    """What ``restrict()`` reads of a user, as text: users with the same key see the same rows of
+    every model, save rows they own (``ScopeSpec.owner``). For caches of figures shared by a scope."""
+    if user.is_superuser:
+        return "superuser"
+    return repr(sorted(grants_for(user)))
+
+
 def forget_grants(user: Any) -> None:
     """Drop the cached grants (after the user's assignments changed)."""
     if hasattr(user, "_unionhub_grants"):

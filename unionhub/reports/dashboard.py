@@ -9,12 +9,18 @@ groups a raw table. Call these inside ``reading_from_replica()``.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from events.grievance_metrics import SATISFIED_FROM, grievance_figures
@@ -24,7 +30,7 @@ from members.hardship_models import HardshipCase
 from stations.models import HeatCell
 from unionhub.core.choices import Action, NodeKind
 from unionhub.core.models import Federation, User
-from unionhub.core.scoping import get_scoped_or_404, grants_for
+from unionhub.core.scoping import get_scoped_or_404, grants_for, scope_key
 from unionhub.core.text.hot import rank
 from zones.choices import FindingStatus
 from zones.models import Finding, GrassrootsUnion, UnionIndicator, Visit, VisitPlanEntry, Zone
@@ -43,6 +49,12 @@ from .summaries import (
 )
 
 Sums = dict[str, int | None]
+T = TypeVar("T")
+# What a selection works out from the summary tables changes only when a refresh commits (every
+# five minutes, docs/dashboards.md), so it is kept in the cache under that refresh, the scope,
+# the period and the language, for all who share them: a city's by-zone table (264 zones) cost
+# its page most of its 75 ms (bench/mix.py). A newer refresh means new keys; these expire.
+FIGURES_CACHE_SECONDS = 15 * 60
 # A union's page lists its latest visits in the period, at most this many.
 UNION_VISITS_SHOWN = 20
 
@@ -122,6 +134,39 @@ class Selection:
         rows = HotWordFigures.objects.restrict(self.user, Action.VIEW)
         return rows.filter(zone_id=self.zone_id) if self.zone_id is not None else rows
 
+    @property
+    def refresh(self) -> tuple[int, datetime.datetime] | None:
+        """The latest summary refresh (id and finish), read once per selection."""
+        if "refresh" not in self.read:
+            latest = SummaryRefresh.objects.order_by("-finished_at").values_list("pk", "finished_at").first()
+            self.read["refresh"] = latest
+        return self.read["refresh"]
+
+    def scope(self) -> str:
+        """What decides the rows ``figures``, ``hot_words`` and ``budgets`` read, besides the selection's fields."""
+        return scope_key(self.user)
+
+    def cache_key(self, name: str, *more: Any) -> str | None:
+        """The cache key of one thing worked out for this selection; None before any refresh."""
+        if self.refresh is None:
+            return None
+        parts = (
+            name, *more, self.refresh, settings.DATABASES["default"]["NAME"], get_language(),
+            self.scope(), self.period, self.compare, self.zone_id,
+        )  # fmt: skip
+        return "dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def remember(self, name: str, compute: Callable[[], T], *more: Any) -> T:
+        """``compute()``, from the cache when this selection's scope worked it out since the last refresh."""
+        key = self.cache_key(name, *more)
+        if key is None:
+            return compute()
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, FIGURES_CACHE_SECONDS)
+        return found
+
     def budgets(self) -> Any:
         """The hardship budget figures the user sees; none for one zone (budgets are a federation's)."""
         if self.zone_id is not None:
@@ -161,6 +206,16 @@ CARDS: list[tuple[str, Any]] = [
 ]
 
 
+def remembered(compute: Callable[[Selection], T]) -> Callable[[Selection], T]:
+    """A function of a selection, kept per refresh (``Selection.remember``)."""
+
+    @wraps(compute)
+    def wrapped(selection: Selection) -> T:
+        return selection.remember(compute.__name__, lambda: compute(selection))
+
+    return wrapped
+
+
 def percent(part: int | None, whole: int | None) -> float | None:
     if part is None or not whole:
         return None
@@ -170,20 +225,26 @@ def percent(part: int | None, whole: int | None) -> float | None:
 def month_sums(selection: Selection) -> dict[datetime.date, Sums]:
     """Each month's figures over the user's scope: one grouped query over the summary table, once per selection."""
     if "month_sums" not in selection.read:
-        rows = (
-            selection.figures()
-            .filter(month__in=selection.all_months())
-            .values("month")
-            .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
-            .order_by()
-        )
-        selection.read["month_sums"] = {row.pop("month"): row for row in rows}
+        selection.read["month_sums"] = _month_sums(selection)
     return selection.read["month_sums"]
+
+
+@remembered
+def _month_sums(selection: Selection) -> dict[datetime.date, Sums]:
+    rows = (
+        selection.figures()
+        .filter(month__in=selection.all_months())
+        .values("month")
+        .annotate(**{name: Sum(name) for name in (*FLOWS, *STOCKS)})
+        .order_by()
+    )
+    return {row.pop("month"): row for row in rows}
 
 
 Budgets = dict[int, dict[str, float]]
 
 
+@remembered
 def budget_sums(selection: Selection) -> Budgets:
     """Each year's hardship budget over the selection: amount, spent and remaining, in yuan.
 
@@ -278,7 +339,7 @@ def summary(selection: Selection) -> dict[str, Any]:
     return {
         "period": period_json(selection),
         "cards": cards(selection, sums, budget_sums(selection)),
-        "refreshed_at": last_refresh(),
+        "refreshed_at": selection.refresh[1] if selection.refresh else None,
     }
 
 
@@ -358,6 +419,7 @@ ZONE_COLUMNS: list[tuple[str, Any]] = [
 ]
 
 
+@remembered
 def by_zone(selection: Selection) -> list[dict[str, Any]]:
     """One row per zone in the user's scope (and one for rows in no zone), over the period."""
     rows = (
@@ -408,6 +470,7 @@ def _word_sums(selection: Selection, quarter: Quarter, words: list[str] | None =
     return dict(rows.values("word").annotate(n=Sum("texts")).order_by().values_list("word", "n"))
 
 
+@remembered
 def hot_words(selection: Selection) -> dict[str, Any]:
     """The quarter's hottest words in the grievances the user sees (one zone's when drilled down).
 

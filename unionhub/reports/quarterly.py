@@ -116,6 +116,10 @@ class NodeSelection(Selection):
 
     node: Node | None = None
 
+    def scope(self) -> str:
+        assert self.node is not None
+        return f"node {self.node.federation.path} {self.node.zone.pk if self.node.zone else ''}"
+
     def figures(self) -> Any:
         assert self.node is not None
         return self.node.rows(MonthlyFigures.objects.all())

@@ -92,8 +92,9 @@ class HotWordsView(DashboardView):
         zone_id = self.zone_filter(request)
         if zone_id is not None and dashboard.zone_in_scope(request.user, zone_id) is None:  # type: ignore[arg-type]
             raise Http404
-        body = dashboard.hot_words(self.selection(request, zone_id=zone_id))
-        return Response({**body, "refreshed_at": dashboard.last_refresh()})
+        selection = self.selection(request, zone_id=zone_id)
+        body = dashboard.hot_words(selection)
+        return Response({**body, "refreshed_at": selection.refresh[1] if selection.refresh else None})
 
 
 class ZoneTableView(DashboardView):
