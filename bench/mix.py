@@ -17,6 +17,7 @@ import argparse
 import cProfile
 import datetime
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .load import KINDS, LOAD_RATE, removing_what_the_load_writes
+from .load import AS_DEPLOYED, KINDS, LOAD_RATE, removing_what_the_load_writes
 from .main import database_url, setup_django
 
 
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=30, help="requests of each kind (after 3 unmeasured)")
     parser.add_argument("--profile", metavar="NAME", help="cProfile the kinds whose name contains this")
     args = parser.parse_args(argv)
+    os.environ.update(AS_DEPLOYED)  # as the mixed load's server runs
     setup_django(database_url())
 
     from django.db import connection, reset_queries

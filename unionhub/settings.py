@@ -183,6 +183,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # The age counts from the last request (expiry after inactivity), renewed at most this often
 # (unionhub.core.middleware.SessionRenewalMiddleware).
 SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=60)
+# How long the dashboard keeps what a scope's figures worked out, at most (a refresh starts anew); 0: not kept.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=900)
 X_FRAME_OPTIONS = "DENY"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -53,8 +53,8 @@ T = TypeVar("T")
 # What a selection works out from the summary tables changes only when a refresh commits (every
 # five minutes, docs/dashboards.md), so it is kept in the cache under that refresh, the scope,
 # the period and the language, for all who share them: a city's by-zone table (264 zones) cost
-# its page most of its 75 ms (bench/mix.py). A newer refresh means new keys; these expire.
-FIGURES_CACHE_SECONDS = 15 * 60
+# its page most of its 75 ms (bench/mix.py). A newer refresh means new keys; entries expire
+# after settings.DASHBOARD_CACHE_SECONDS (0: nothing is kept).
 # A union's page lists its latest visits in the period, at most this many.
 UNION_VISITS_SHOWN = 20
 
@@ -159,12 +159,12 @@ class Selection:
     def remember(self, name: str, compute: Callable[[], T], *more: Any) -> T:
         """``compute()``, from the cache when this selection's scope worked it out since the last refresh."""
         key = self.cache_key(name, *more)
-        if key is None:
+        if key is None or settings.DASHBOARD_CACHE_SECONDS <= 0:
             return compute()
         found = cache.get(key)
         if found is None:
             found = compute()
-            cache.set(key, found, FIGURES_CACHE_SECONDS)
+            cache.set(key, found, settings.DASHBOARD_CACHE_SECONDS)
         return found
 
     def budgets(self) -> Any:
