@@ -11,12 +11,12 @@ pages, not the password hasher. The users:
 - zone workers: tests/load's tasks, with the visit sent more often, so that about one
   request in five of the whole run is a write.
 
-Each user sends LOAD_PACE requests per second on average, at random moments of its own
-(``poisson``: independent users arrive as a Poisson process). Not ``constant_throughput``:
-that paces each user from the moment locust created it, and locust creates 20 users at
-once, so the 100 users fired in lockstep volleys: 825 requests of 17 s fell in 33 windows
-of 50 ms, up to 47 together, and even /healthz (3 ms on its own) waited 50 ms in the queue
-behind its volley. 100 people using the portal do not press Enter together.
+Each user sends LOAD_PACE requests per second on average, at random moments of its own, as
+tests/load's users do (``poisson``). With ``constant_throughput`` locust paced each user from
+the moment it created it, 20 at a time, so the 100 users fired in lockstep volleys: 825
+requests of 17 s fell in 33 windows of 50 ms, up to 47 together, and even /healthz (3 ms on
+its own) waited 50 ms in the queue behind its volley. 100 people using the portal do not
+press Enter together.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import json
 import os
 import secrets
 
-from locust import poisson, task
+from locust import task
 
 import tests.load.locustfile as base  # not its classes by name: locust would run them too
 
@@ -39,8 +39,6 @@ NEXT = {kind: itertools.count() for kind in SESSIONS}
 class Signed(base.Portal):
     abstract = True
     kind = ""
-    # Each user independently, at LOAD_PACE requests per second on average: see the module's docstring.
-    wait_time = poisson(base.PACE)
 
     def on_start(self) -> None:
         base.Portal.on_start(self)  # never tests/load's log-in

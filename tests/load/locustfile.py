@@ -3,7 +3,12 @@
 Workers on their phones (no log-in) open the station finder, ask for the nearest open
 stations, open a station's QR page and check in; zone workers (logged in) open their visit
 list and inbox, read the plan through the API and send visits with a finding. Each simulated
-user keeps a constant pace, so the whole holds a fixed rate (LOAD_USERS × LOAD_PACE per second).
+user sends LOAD_PACE requests per second on average at random moments of its own (``poisson``:
+independent users arrive as a Poisson process), so the whole holds LOAD_USERS × LOAD_PACE per
+second on average. Not ``constant_throughput``: it paces each user from the moment locust
+created it, and locust creates users in batches, so the users fired in lockstep volleys and
+every request queued behind its volley (docs/dashboards.md, "How the mixed load came to meet
+its target").
 
 The server runs with production settings behind an imagined TLS proxy: every request says
 ``X-Forwarded-Proto: https``, and since the cookies are Secure (which a client on plain
@@ -19,7 +24,7 @@ import random
 import re
 from http.cookies import SimpleCookie
 
-from locust import HttpUser, constant_throughput, task
+from locust import HttpUser, poisson, task
 
 PACE = float(os.environ.get("LOAD_PACE", "2"))  # requests per second per user
 CODES = os.environ.get("LOAD_STATION_CODES", "").split(",")
@@ -34,7 +39,7 @@ PLACES = [(121.43, 29.30), (120.95, 30.53), (121.55, 29.87)]
 
 class Portal(HttpUser):
     abstract = True
-    wait_time = constant_throughput(PACE)
+    wait_time = poisson(PACE)
 
     def on_start(self) -> None:
         self.cookies: dict[str, str] = {}
