@@ -50,11 +50,6 @@ from .summaries import (
 
 Sums = dict[str, int | None]
 T = TypeVar("T")
-# What a selection works out from the summary tables changes only when a refresh commits (every
-# five minutes, docs/dashboards.md), so it is kept in the cache under that refresh, the scope,
-# the period and the language, for all who share them: a city's by-zone table (264 zones) cost
-# its page most of its 75 ms (bench/mix.py). A newer refresh means new keys; entries expire
-# after settings.DASHBOARD_CACHE_SECONDS (0: nothing is kept).
 # A union's page lists its latest visits in the period, at most this many.
 UNION_VISITS_SHOWN = 20
 
@@ -157,7 +152,14 @@ class Selection:
         return "dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def remember(self, name: str, compute: Callable[[], T], *more: Any) -> T:
-        """``compute()``, from the cache when this selection's scope worked it out since the last refresh."""
+        """``compute()``, from the cache when this selection's scope worked it out since the last refresh.
+
+        What a selection works out from the summary tables changes only when a refresh commits
+        (every five minutes, docs/dashboards.md), so it is kept under that refresh, the scope,
+        the period and the language, for all who share them: a city's by-zone table (264 zones)
+        cost its page most of its 75 ms (bench/mix.py). A newer refresh means new keys; entries
+        expire after settings.DASHBOARD_CACHE_SECONDS (0: nothing is kept).
+        """
         key = self.cache_key(name, *more)
         if key is None or settings.DASHBOARD_CACHE_SECONDS <= 0:
             return compute()
