@@ -345,8 +345,15 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    # How often a worker looks for messages whose worker died (kombu's default is 10 s).
+    # How often a worker looks for messages whose worker died (kombu's default is 10 s), and
+    # every time: kombu otherwise looks only every 10th time (unacked_restore_throttle), so a
+    # killed worker's messages came back after 80 s, 10 of them a look, and the last of
+    # tests/faults/test_celery_kills.py's after more than its 180 s.
     "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+    # The look takes a lock in Redis for a few milliseconds; a worker killed while holding it
+    # would hold back every other worker's look until it expires (kombu's default: 300 s).
+    "unacked_mutex_expire": min(300, CELERY_VISIBILITY_TIMEOUT),
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"reports.*": {"queue": "reports"}, "notify.*": {"queue": "notify"}}
